@@ -9,7 +9,10 @@ import { AssetPipeline, type RowTag } from "./pipeline/asset-pipeline.js";
 import { adviceMessage, predictionMessage } from "./pipeline/messages.js";
 import { MqttConnection } from "./sources/mqtt-connection.js";
 import { compilePattern, topicFor, TopicRouter } from "./sources/topic-router.js";
-import type { Advice } from "./types.js";
+import type { AdviceConsumer } from "./actions/advice-consumer.js";
+import type { TelemetrySink } from "./sinks/telemetry-sink.js";
+import type { Source, SourceSink } from "./sources/source.js";
+import type { Advice, Reading } from "./types.js";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -19,6 +22,12 @@ export interface AgentOptions {
   /** Called for every advice change (the CLI prints them; tests collect them). */
   readonly onAdvice?: (advice: Advice) => void;
   readonly now?: () => number;
+  /** History sinks (InfluxDB, local store). */
+  readonly sinks?: readonly TelemetrySink[];
+  /** Consumers of advice changes (the action outbox). */
+  readonly consumers?: readonly AdviceConsumer[];
+  /** Sources besides the MQTT connection (serial ports, Modbus buses). */
+  readonly sources?: readonly Source[];
 }
 
 interface ModelRuntime {
@@ -38,6 +47,10 @@ export class Agent {
   private readonly models = new Map<string, ModelRuntime>();
   private readonly pipelines: AssetPipeline[] = [];
   private readonly router = new TopicRouter<AssetPipeline>();
+  private readonly byKey = new Map<string, AssetPipeline>();
+  private readonly sinks: readonly TelemetrySink[];
+  private readonly consumers: readonly AdviceConsumer[];
+  private readonly sources: readonly Source[];
   private discards!: DiscardCounter;
   private timers: NodeJS.Timeout[] = [];
   private startedAtMs = 0;
@@ -47,6 +60,9 @@ export class Agent {
     this.opts = opts;
     this.log = opts.log;
     this.now = opts.now ?? Date.now;
+    this.sinks = opts.sinks ?? [];
+    this.consumers = opts.consumers ?? [];
+    this.sources = opts.sources ?? [];
   }
 
   get assets(): readonly AssetPipeline[] {
@@ -93,6 +109,7 @@ export class Agent {
         continue;
       }
       this.pipelines.push(pipeline);
+      this.byKey.set(a.ref.key, pipeline);
       if (p.transport.type === "mqtt") {
         this.router.add(topicFor(p.transport.topic, fleet.topicPrefix, a.ref.site, a.ref.asset), pipeline);
       }
@@ -134,6 +151,9 @@ export class Agent {
     this.timers.push(setInterval(() => this.discards.summarise(), fleet.log.summaryIntervalS * 1000));
     for (const t of this.timers) t.unref();
 
+    for (const s of this.sinks) await s.start();
+    for (const c of this.consumers) await c.start();
+    for (const src of this.sources) await src.start(this.sourceSink);
     void this.mqtt.start();
     const connected = await this.mqtt.whenConnected(5000);
     this.log.info(
@@ -154,8 +174,12 @@ export class Agent {
     this.timers = [];
     const deadline = this.now() + timeoutMs;
     this.mqtt?.onMessage(() => {});
-    await Promise.all([...this.models.values()].map((m) => m.batcher.stop(Math.max(0, deadline - this.now()) / 2)));
-    await this.mqtt?.stop(Math.max(100, deadline - this.now()));
+    const left = () => Math.max(100, deadline - this.now());
+    await Promise.all(this.sources.map((s) => s.stop(left() / 4)));
+    await Promise.all([...this.models.values()].map((m) => m.batcher.stop(left() / 3)));
+    await Promise.all(this.consumers.map((c) => c.stop(left() / 2)));
+    await Promise.all(this.sinks.map((s) => s.stop(left() / 2)));
+    await this.mqtt?.stop(left());
     await Promise.all([...this.models.values()].map((m) => releaseModel(m.model)));
     this.models.clear();
     this.log.info({ module: "agent", discarded: this.discards.byReason() }, "agent stopped");
@@ -212,6 +236,27 @@ export class Agent {
   private readonly emitRow = (row: Float32Array, tag: RowTag): void => {
     const m = this.models.get(tag.asset.config.modelDir);
     m?.batcher.enqueue(row, tag);
+    for (let i = 0; i < this.sinks.length; i++) {
+      this.sinks[i]!.features(tag.asset.pointContext, tag.tsMs, tag.asset.extractor.names, row);
+    }
+  };
+
+  /** Where serial and Modbus sources deliver. */
+  private readonly sourceSink: SourceSink = {
+    payload: (assetKey, payload, nowMs) => {
+      const p = this.byKey.get(assetKey);
+      if (p === undefined) return;
+      const bad = p.ingest(payload, nowMs, this.emitRow);
+      if (bad !== null) this.discards.count(p.ref.key, bad.reason, bad.detail);
+    },
+    readings: (assetKey: string, readings: readonly Reading[]) => {
+      this.byKey.get(assetKey)?.ingestReadings(readings, this.emitRow);
+    },
+    discarded: (assetKey, reason, detail) => {
+      const p = this.byKey.get(assetKey);
+      if (p !== undefined) p.counters.discarded++;
+      this.discards.count(assetKey, reason, detail);
+    },
   };
 
   private tickTimeWindows(): void {
@@ -230,6 +275,7 @@ export class Agent {
         normalClass: adv.normalClass,
       });
       a.counters.predictions++;
+      for (let s = 0; s < this.sinks.length; s++) this.sinks[s]!.prediction(a.pointContext, prediction);
       if (a.config.profile.model.predictions) {
         this.mqtt?.publish(a.predictionTopic, predictionMessage(prediction), 0, false);
       }
@@ -252,6 +298,8 @@ export class Agent {
             ? `${a.ref.key}: back to ${advice.fault}`
             : `${a.ref.key}: ${advice.fault} (${advice.severity}) — ${advice.action}`,
         );
+        for (const s of this.sinks) s.advice(a.pointContext, advice);
+        for (const c of this.consumers) c.onAdvice(advice, a.config);
         this.opts.onAdvice?.(advice);
       }
     }

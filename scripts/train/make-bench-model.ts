@@ -103,7 +103,13 @@ async function main(): Promise<void> {
       "Not for maintenance decisions.",
     task: "classifier",
     sha256: "0".repeat(64),
-    input: { name: "features", features: WORKLOAD_FEATURES, windowSamples: 1024, sampleRateHz: 12000, params: {} },
+    input: {
+      name: "features",
+      features: WORKLOAD_FEATURES,
+      windowSamples: 1024,
+      sampleRateHz: 12000,
+      params: {},
+    },
     output: { name: "probabilities", labels: BENCH_LABELS },
     provenance: {
       trained: false,
@@ -120,7 +126,9 @@ async function main(): Promise<void> {
   }
   const rows = 1000;
   const { maxDiff, sameClass } = await compare(bytes, peer, rows);
-  console.log(`vs ${peer} on ${rows} random rows: max |diff| = ${maxDiff.toExponential(2)}, same class ${sameClass}/${rows}`);
+  console.log(
+    `vs ${peer} on ${rows} random rows: max |diff| = ${maxDiff.toExponential(2)}, same class ${sameClass}/${rows}`,
+  );
   if (!(maxDiff <= 1e-6) || sameClass !== rows) {
     console.error("FAIL: the bench model differs from the peers'");
     process.exitCode = 1;

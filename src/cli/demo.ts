@@ -51,10 +51,16 @@ export async function demoCommand(args: string[]): Promise<number> {
     { module: "demo", assets: assets.map((a) => a.asset) },
     `simulating bearing vibration; ${assets.find((a) => a.fault)?.asset} develops an outer-race fault after 10 s (Ctrl-C to stop)`,
   );
+  const status = setInterval(() => {
+    const perAsset = agent.assets.map((a) => `${a.ref.asset}: ${a.machine.current.fault}`);
+    const windows = agent.assets.reduce((n, a) => n + a.counters.windows, 0);
+    log.info({ module: "demo", windows }, `advice now — ${perAsset.join(", ")}`);
+  }, 5000);
   const seconds = Number(values.seconds);
   const timer = seconds > 0 ? setTimeout(() => process.kill(process.pid, "SIGINT"), seconds * 1000) : null;
   const code = await waitForSignal(agent, log);
   if (timer) clearTimeout(timer);
+  clearInterval(status);
   await sim.stop();
   await broker.close();
   return code === EX_OK ? EX_OK : code;

@@ -16,19 +16,18 @@ export const RBRACKET = 0x5d;
 export const LBRACE = 0x7b;
 export const RBRACE = 0x7d;
 
-export const SPACE = 0x20;
-export const DOT = 0x2e;
-export const ZERO = 0x30;
-export const NINE = 0x39;
-export const UPPER_E = 0x45;
-export const LOWER_E = 0x65;
 const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const UPPER_E = 0x45;
+const LOWER_E = 0x65;
 
 /** Nesting deeper than this is left to JSON.parse. */
 const MAX_DEPTH = 256;
 
 /** Powers of ten that are exact as doubles (10^22 is the largest). */
-export const POW10 = new Float64Array([
+const POW10 = new Float64Array([
   1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
   1e20, 1e21, 1e22,
 ]);

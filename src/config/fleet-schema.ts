@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { fleetActionsSchema } from "./actions-schema.js";
+import { fleetSinksSchema } from "./sinks-schema.js";
 
 /**
  * Fleet file: who the agent is, which broker it talks to, and which assets it watches with
@@ -103,6 +105,8 @@ export const fleetSchema = z
       })
       .default({ level: "info", summaryIntervalS: 60 }),
     sites: z.array(siteSchema).min(1),
+    ...fleetSinksSchema,
+    ...fleetActionsSchema,
   })
   .superRefine((f, ctx) => {
     const seen = new Map<string, string>();

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { SEVERITIES } from "../types.js";
+import { profileActionsSchema } from "./actions-schema.js";
+import { extraTransportSchemas } from "./transport-schemas.js";
 
 /**
  * Device profile: how a sensor talks, how to window it, which model to run and what each
@@ -35,7 +37,7 @@ const mqttTransport = z.strictObject({
 export type MqttTransportConfig = z.infer<typeof mqttTransport>;
 
 /** Transports are a discriminated union so that serial and modbus can be added beside mqtt. */
-export const transportSchema = z.discriminatedUnion("type", [mqttTransport]);
+export const transportSchema = z.discriminatedUnion("type", [mqttTransport, ...extraTransportSchemas]);
 export type TransportConfig = z.infer<typeof transportSchema>;
 
 const maxPayloadBytes = z
@@ -196,6 +198,7 @@ export const profileSchema = z
     windowing: windowingSchema,
     model: modelRefSchema,
     advice: adviceSchema,
+    actions: profileActionsSchema,
   })
   .superRefine((p, ctx) => {
     const channelNames = Object.keys(p.channels);

@@ -146,3 +146,27 @@ export async function findAi4iCsv(path: string): Promise<string | undefined> {
   }
   return undefined;
 }
+
+/** Records back as an AI4I CSV (the published header and column order), e.g. one block of rows. */
+export function formatAi4iCsv(records: readonly Ai4iRecord[]): string {
+  const f = (b: boolean) => (b ? 1 : 0);
+  const lines = records.map((r) =>
+    [
+      r.udi,
+      r.productId,
+      r.type,
+      r.airTempK,
+      r.processTempK,
+      r.rpm,
+      r.torqueNm,
+      r.toolWearMin,
+      f(r.machineFailure),
+      f(r.twf),
+      f(r.hdf),
+      f(r.pwf),
+      f(r.osf),
+      f(r.rnf),
+    ].join(","),
+  );
+  return `${AI4I_HEADER}\n${lines.map((l) => `${l}\n`).join("")}`;
+}

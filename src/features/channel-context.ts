@@ -39,7 +39,10 @@ export class ChannelContext {
     return this.sampleRateHz > 0 ? this.sampleRateHz : this.nominalSampleRateHz;
   }
 
-  /** The slot `key`, created by `create` the first time (construction time, not per window). */
+  /**
+   * The slot `key`, created by `create` the first time. Call it when binding a feature, never per
+   * window (the callback is itself an allocation).
+   */
   slot<T>(key: string, create: (ctx: ChannelContext) => T): T {
     let s = this.slots.get(key) as T | undefined;
     if (s === undefined) {

@@ -1,7 +1,7 @@
 import type { ChannelContext } from "./channel-context.js";
 import { type DftPlan, dftPlan } from "./dft-plan.js";
 import { hannWindow } from "./hann.js";
-import { medianInPlace } from "./median.js";
+import { selectInPlace } from "./median.js";
 
 /** Relative tolerance around a defect frequency (the shaft speed and the orders are nominal). */
 export const LINE_TOLERANCE = 0.025;
@@ -11,6 +11,11 @@ export const REFERENCE_MIN_BINS = 8;
 export const REFERENCE_FRACTION = 0.25;
 /** An envelope whose std is below this fraction of its mean is numerically flat: no lines. */
 const FLAT_RELATIVE_STD = 1e-10;
+/**
+ * A band whose rms is below this fraction of the signal's (−120 dB, below any accelerometer's
+ * dynamic range and at float32 rounding) holds no envelope: no lines, kurtosis 0.
+ */
+const EMPTY_BAND_RMS_RATIO = 1e-6;
 /** Floor of the reference level, relative to the strongest bin, so ratios stay finite (≤ 1e9). */
 const REFERENCE_FLOOR = 1e-18;
 
@@ -31,7 +36,7 @@ export class EnvelopeSpectrum {
   binHz = Number.NaN;
   /** Largest power over bins 1 … bins−1. */
   maxPower = 0;
-  /** Kurtosis of the envelope (not excess); 0 when the envelope is flat. */
+  /** Kurtosis of the envelope (not excess); 0 when the envelope is flat or the band empty. */
   kurtosis = 0;
   /** rms of the band-passed signal / rms of x − mean; 0 for a constant x. */
   bandRmsRatio = 0;
@@ -59,32 +64,52 @@ export class EnvelopeSpectrum {
   }
 
   /**
-   * How much the envelope spectrum stands out at `hz`: sqrt(peak / reference) where peak is the
-   * largest power over the bins within ±LINE_TOLERANCE of hz (at least the two bins around it) and
-   * reference is the median power of the bins around that (REFERENCE_MIN_BINS or
-   * REFERENCE_FRACTION·hz on each side, skipping the peak bins and one bin either side). A ratio
-   * of magnitudes, so it does not depend on the signal's scale. 0 for a flat envelope or a line
-   * beyond Nyquist, NaN when hz or the rate is unknown.
+   * For each j, how much the envelope spectrum stands out at orders[j] × the shaft speed:
+   * out[j] = sqrt(peak / reference), where peak is the largest power over the bins within
+   * ±LINE_TOLERANCE of that frequency (at least the two bins around it) and reference is the
+   * median power of the bins around those (REFERENCE_MIN_BINS or REFERENCE_FRACTION of the
+   * frequency on each side, skipping the peak bins and one bin either side). A ratio of
+   * magnitudes, so it does not depend on the signal's scale; about 1 where nothing stands out.
+   * 0 for a flat envelope, an empty band or a line beyond Nyquist, NaN when the shaft speed or rate is unknown.
+   *
+   * Orders in and ratios out go through arrays so that no number is boxed per window.
    */
-  lineRatio(hz: number): number {
+  lineRatios(orders: Float64Array, out: Float64Array): void {
+    for (let j = 0; j < orders.length; j++) this.lineRatio(orders, j, out);
+  }
+
+  private lineRatio(orders: Float64Array, j: number, out: Float64Array): void {
+    const hz = orders[j]! * this.ctx.shaftHz;
     const df = this.binHz;
-    if (!(hz > 0) || !(df > 0)) return Number.NaN;
-    if (this.maxPower <= 0) return 0;
     const last = this.bins - 1;
     const lo = Math.max(1, Math.floor((hz * (1 - LINE_TOLERANCE)) / df));
     const hi = Math.min(last, Math.ceil((hz * (1 + LINE_TOLERANCE)) / df));
-    if (lo > hi) return 0;
-    const power = this.power;
-    let peak = 0;
-    for (let k = lo; k <= hi; k++) if (power[k]! > peak) peak = power[k]!;
-    const reach = Math.max(REFERENCE_MIN_BINS, Math.ceil((REFERENCE_FRACTION * hz) / df));
-    const from = Math.max(1, lo - reach);
-    const to = Math.min(last, hi + reach);
-    const scratch = this.scratch;
-    let count = 0;
-    for (let k = from; k <= to; k++) if (k < lo - 1 || k > hi + 1) scratch[count++] = power[k]!;
-    const reference = count > 0 ? medianInPlace(scratch, count) : 0;
-    return Math.sqrt(peak / Math.max(reference, REFERENCE_FLOOR * this.maxPower));
+    if (!(hz > 0) || !(df > 0)) out[j] = Number.NaN;
+    else if (this.maxPower <= 0 || lo > hi) out[j] = 0;
+    else {
+      const power = this.power;
+      let peak = 0;
+      for (let k = lo; k <= hi; k++) if (power[k]! > peak) peak = power[k]!;
+      const reach = Math.max(REFERENCE_MIN_BINS, Math.ceil((REFERENCE_FRACTION * hz) / df));
+      const from = Math.max(1, lo - reach);
+      const to = Math.min(last, hi + reach);
+      const scratch = this.scratch;
+      let count = 0;
+      for (let k = from; k <= to; k++) if (k < lo - 1 || k > hi + 1) scratch[count++] = power[k]!;
+      // Median of the surrounding bins (mean of the two middle values for an even count).
+      let reference = 0;
+      if (count > 0) {
+        const mid = count >> 1;
+        selectInPlace(scratch, count, mid);
+        reference = scratch[mid]!;
+        if ((count & 1) === 0) {
+          let lower = scratch[0]!;
+          for (let k = 1; k < mid; k++) if (scratch[k]! > lower) lower = scratch[k]!;
+          reference = 0.5 * (lower + reference);
+        }
+      }
+      out[j] = Math.sqrt(peak / Math.max(reference, REFERENCE_FLOOR * this.maxPower));
+    }
   }
 
   private prepare(n: number): DftPlan {
@@ -155,7 +180,7 @@ export class EnvelopeSpectrum {
     }
     m2 /= n;
     m4 /= n;
-    if (!(Math.sqrt(m2) > FLAT_RELATIVE_STD * envMean)) {
+    if (!(Math.sqrt(m2) > FLAT_RELATIVE_STD * envMean) || !(this.bandRmsRatio > EMPTY_BAND_RMS_RATIO)) {
       this.kurtosis = 0;
       this.maxPower = 0;
       power.fill(0);

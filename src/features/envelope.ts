@@ -76,23 +76,26 @@ function lineFeature(name: string, opts: ResolveOptions): Resolution {
       message: `${name} needs params.defectOrders.${key} and a shaft speed (shaftHz, shaftRpm or rpmChannel)`,
     };
   }
-  const others = Float64Array.from(overlappingOrders(harmonic * order, key, orders));
+  // Orders evaluated per window: [this line, and when it overlaps others: own 1×, their 1×…].
+  const others = overlappingOrders(harmonic * order, key, orders);
+  const lines = Float64Array.from(
+    others.length > 0 ? [harmonic * order, order, ...others] : [harmonic * order],
+  );
   const band = envelopeBand(params);
   return {
     ok: true,
     usesShaftSpeed: true,
     bind: (ctx) => {
       const env = envelopeOf(ctx, band);
+      const ratios = new Float64Array(lines.length);
       return (out, i) => {
-        env.update();
-        const shaftHz = ctx.shaftHz;
-        let v = env.lineRatio(harmonic * order * shaftHz);
-        if (others.length > 0 && v > 0) {
-          const own = env.lineRatio(order * shaftHz);
+        env.update().lineRatios(lines, ratios);
+        let v = ratios[0]!;
+        if (lines.length > 1 && v > 0) {
+          const own = ratios[1]!;
           let strongest = 0;
-          for (let j = 0; j < others.length; j++)
-            strongest = Math.max(strongest, env.lineRatio(others[j]! * shaftHz));
-          if (strongest > own) v *= own / strongest;
+          for (let j = 2; j < lines.length; j++) if (ratios[j]! > strongest) strongest = ratios[j]!;
+          if (strongest > own) v = (v * own) / strongest;
         }
         out[i] = v;
       };

@@ -1,20 +1,9 @@
 /**
- * Median of a[0 .. count) by quickselect, in place (reorders those entries), no allocation.
- * Even counts give the mean of the two middle values; an empty range gives NaN.
+ * Reorder a[0 .. count) so that a[k] is its k-th smallest value (0-based) and every value before
+ * index k is ≤ a[k] (Hoare's selection, in place, no allocation). Returns nothing so that no
+ * number is boxed on the hot path: read a[k] afterwards.
  */
-export function medianInPlace(a: Float64Array, count: number): number {
-  if (count <= 0) return Number.NaN;
-  const k = count >> 1;
-  const upper = select(a, count, k);
-  if ((count & 1) === 1) return upper;
-  // After select, a[0 .. k) holds the k smallest values: the lower middle is their maximum.
-  let lower = a[0]!;
-  for (let i = 1; i < k; i++) if (a[i]! > lower) lower = a[i]!;
-  return 0.5 * (lower + upper);
-}
-
-/** The k-th smallest of a[0 .. count) (Hoare's selection); leaves smaller values before k. */
-function select(a: Float64Array, count: number, k: number): number {
+export function selectInPlace(a: Float64Array, count: number, k: number): void {
   let lo = 0;
   let hi = count - 1;
   while (hi > lo) {
@@ -36,5 +25,4 @@ function select(a: Float64Array, count: number, k: number): number {
     else if (k >= i) lo = i;
     else break;
   }
-  return a[k]!;
 }

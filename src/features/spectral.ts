@@ -2,7 +2,7 @@ import type { ChannelContext } from "./channel-context.js";
 import { type DftPlan, dftPlan } from "./dft-plan.js";
 import { type FeatureFamily, simpleFeature } from "./feature-family.js";
 import { hannWindow } from "./hann.js";
-import { MEAN, timeStats } from "./time.js";
+import { MEAN, type TimeStats, timeStats } from "./time.js";
 
 /** Number of contiguous bands the one-sided spectrum is split into. */
 export const BAND_COUNT = 6;
@@ -22,6 +22,8 @@ export class BandEnergies {
   private readonly fractions = new Float64Array(BAND_COUNT);
   private epoch = -1;
   private readonly ctx: ChannelContext;
+  /** The channel's time statistics, for the mean (shared with the time features). */
+  private readonly time: TimeStats;
   private plan: DftPlan | null = null;
   private hann: Float64Array = new Float64Array(0);
   private buf = new Float64Array(0);
@@ -30,6 +32,7 @@ export class BandEnergies {
 
   constructor(ctx: ChannelContext) {
     this.ctx = ctx;
+    this.time = timeStats(ctx);
   }
 
   values(): Float64Array {
@@ -57,7 +60,7 @@ export class BandEnergies {
     const x = this.ctx.samples;
     const n = x.length;
     const plan = this.prepare(n);
-    const mean = timeStats(this.ctx).values()[MEAN]!;
+    const mean = this.time.values()[MEAN]!;
     const { buf, re, im, hann, fractions } = this;
     for (let i = 0; i < n; i++) buf[i] = (x[i]! - mean) * hann[i]!;
     plan.realForward(buf, re, im);

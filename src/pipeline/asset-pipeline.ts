@@ -4,7 +4,8 @@ import { primaryChannel } from "../config/profile-schema.js";
 import { createDecoder, type Decoder } from "../codecs/create-decoder.js";
 import { FeatureExtractor } from "../features/feature-extractor.js";
 import type { LoadedModel } from "../inference/load-model.js";
-import type { AssetRef, Discarded, Window } from "../types.js";
+import type { PointContext } from "../sinks/telemetry-sink.js";
+import type { AssetRef, Discarded, Reading, Window } from "../types.js";
 import { createWindower, type Windower } from "../windows/create-windower.js";
 
 /** What travels with a feature row through the micro-batcher. */
@@ -36,6 +37,7 @@ export class AssetPipeline {
   readonly machine: AdviceMachine;
   readonly predictionTopic: string;
   readonly adviceTopic: string;
+  readonly pointContext: PointContext;
   readonly counters: AssetCounters = { messages: 0, windows: 0, discarded: 0, predictions: 0, adviceChanges: 0 };
   private readonly row: Float32Array;
 
@@ -68,6 +70,7 @@ export class AssetPipeline {
     const base = `${topicPrefix}/${asset.ref.site}/${asset.ref.asset}`;
     this.predictionTopic = `${base}/prediction`;
     this.adviceTopic = `${base}/advice`;
+    this.pointContext = { asset: asset.ref, profile: asset.profileName, model: m.name, modelVersion: m.version };
   }
 
   /**
@@ -81,11 +84,16 @@ export class AssetPipeline {
       this.counters.discarded++;
       return res;
     }
-    for (const reading of res.readings) {
+    this.ingestReadings(res.readings, emit);
+    return null;
+  }
+
+  /** Readings decoded elsewhere (a Modbus poll) go straight to the windows. */
+  ingestReadings(readings: readonly Reading[], emit: (row: Float32Array, tag: RowTag) => void): void {
+    for (const reading of readings) {
       const windows = this.windower.push(reading);
       for (let i = 0; i < windows.length; i++) this.featurise(windows[i]!, emit);
     }
-    return null;
   }
 
   /** Closes time windows whose period has ended (called on a timer). */

@@ -7,8 +7,10 @@ import { gaussian, mulberry32 } from "../training/prng.js";
  *
  * What is in it (levels from CWRU's 12 kHz drive-end recordings, SKF 6205 at ~1800 rpm):
  * - a small sensor offset, shaft harmonics 1×-3× and a 12× line (~10-20 mg each);
- * - broadband measurement noise, and structural noise that rings two resonances of the
- *   housing (2.9 and 3.5 kHz), together ~0.07 g rms for a healthy bearing (CWRU normal: 0.070);
+ * - running vibration below ~1.5 kHz, a narrow component near 4.2 kHz, a little noise in the
+ *   housing's two resonances (2.9 and 3.5 kHz) and white sensor noise: ~0.06 g rms for a
+ *   healthy bearing, a quarter of it in the 2.5-4 kHz resonance band (CWRU normal: 0.070 g,
+ *   0.024 g in that band);
  * - for a fault, impacts at its defect frequency that ring the same resonances: each interval
  *   jitters by ~1% (slip of the rolling elements) and each impact's strength by ~15%;
  *   - outer race: steady impacts at BPFO (the defect sits still in the load zone);
@@ -18,6 +20,9 @@ import { gaussian, mulberry32 } from "../training/prng.js";
  *     frequency, and weaker;
  *   at severity 1 an outer-race fault reaches ~0.5 g rms with ~3 g peaks (CWRU OR 0.007":
  *   0.24-0.77 g rms, peaks 1.4-3.3 g); severity scales the impacts linearly (0 = healthy).
+ * A fault that starts (or a change of fault) strikes its first impact at once; the stream's
+ * random draws depend only on the sample count, so splitting a stream into blocks of any
+ * sizes gives the same samples.
  */
 
 export const BEARING_CONDITIONS = ["normal", "inner_race", "outer_race", "ball"] as const;
@@ -40,14 +45,36 @@ export interface BearingSignal {
 }
 
 /** Peak impact amplitude (g) at severity 1, per fault. */
-const IMPACT_G: Record<Exclude<BearingCondition, "normal">, number> = { outer_race: 1.5, inner_race: 1.3, ball: 0.5 };
-const RESONANCES = [
-  { hz: 2900, bandwidthHz: 130, impactGain: 0.5, noiseG: 0.035 },
-  { hz: 3500, bandwidthHz: 110, impactGain: 1, noiseG: 0.04 },
+const IMPACT_G: Record<Exclude<BearingCondition, "normal">, number> = {
+  outer_race: 1.5,
+  inner_race: 1.3,
+  ball: 0.5,
+};
+
+interface Band {
+  readonly hz: number;
+  readonly bandwidthHz: number;
+  /** Share of an impact that rings this band (0: noise only). */
+  readonly impactGain: number;
+  /** rms of the band's own noise, g. */
+  readonly noiseG: number;
+}
+
+/**
+ * Background and structure, after CWRU's healthy drive-end recording (0.070 g rms): most of
+ * its energy is running vibration below 1.5 kHz (~0.045 g) and a narrow component near
+ * 4.1-4.4 kHz (~0.07 g there, 0.01-0.04 g in the fault recordings); the 2.5-4 kHz band where
+ * impacts ring holds only ~0.024 g. The two housing resonances take the impacts.
+ */
+const BANDS: readonly Band[] = [
+  { hz: 600, bandwidthHz: 900, impactGain: 0, noiseG: 0.045 },
+  { hz: 2900, bandwidthHz: 130, impactGain: 0.5, noiseG: 0.012 },
+  { hz: 3500, bandwidthHz: 110, impactGain: 1, noiseG: 0.013 },
+  { hz: 4200, bandwidthHz: 120, impactGain: 0, noiseG: 0.035 },
 ];
 const SHAFT_HARMONICS_G = [0.014, 0.009, 0.005];
 const LINE_12X_G = 0.012;
-const WHITE_NOISE_G = 0.035;
+const WHITE_NOISE_G = 0.01;
 const OFFSET_G = 0.012;
 const SLIP = 0.01;
 const IMPACT_SPREAD = 0.15;
@@ -59,6 +86,8 @@ class Resonator {
   private readonly a1: number;
   private readonly a2: number;
   private readonly gain: number;
+  /** rms of the output for a unit-variance white-noise input. */
+  readonly noiseRms: number;
 
   constructor(hz: number, bandwidthHz: number, sampleRateHz: number) {
     const r = Math.exp((-Math.PI * bandwidthHz) / sampleRateHz);
@@ -66,6 +95,10 @@ class Resonator {
     this.a1 = 2 * r * Math.cos(w);
     this.a2 = -r * r;
     this.gain = Math.sin(w);
+    // Stationary variance of the AR(2) process y = a1·y1 + a2·y2 + e, e of unit variance.
+    const a2 = this.a2;
+    const variance = (1 - a2) / ((1 + a2) * ((1 - a2) ** 2 - this.a1 ** 2));
+    this.noiseRms = this.gain * Math.sqrt(variance);
   }
 
   step(input: number): number {
@@ -81,10 +114,8 @@ export function createBearingSignal(opts: BearingSignalOptions): BearingSignal {
   const orders = { ...SKF_6205_ORDERS, ...opts.defectOrders };
   const shaftHz = opts.shaftRpm / 60;
   const rand = mulberry32(opts.seed);
-  const resonators = RESONANCES.map((r) => new Resonator(r.hz, r.bandwidthHz, fs));
-  // Noise driving a resonator of bandwidth B rings to ~ sqrt(B·π/fs)·σ/sin(w)… calibrated so
-  // that each resonance's share comes out near `noiseG` rms.
-  const noiseDrive = RESONANCES.map((r) => r.noiseG * Math.sqrt((2 * Math.PI * r.bandwidthHz) / fs) * 1.4);
+  const resonators = BANDS.map((b) => new Resonator(b.hz, b.bandwidthHz, fs));
+  const noiseDrive = BANDS.map((b, k) => b.noiseG / (resonators[k] as Resonator).noiseRms);
   const harmonicPhase = SHAFT_HARMONICS_G.map(() => 2 * Math.PI * rand());
   const linePhase = 2 * Math.PI * rand();
   let n = 0;
@@ -110,7 +141,6 @@ export function createBearingSignal(opts: BearingSignalOptions): BearingSignal {
       const s = Math.min(1, Math.max(0, severity));
       const fault = condition === "normal" || s === 0 ? null : condition;
       const periodSamples = fault ? fs / impactRateHz(fault) : 0;
-      if (fault && nextImpact < n) nextImpact = n + rand() * periodSamples;
       for (let i = 0; i < samples; i++, n++) {
         const t = n;
         let impulse = 0;
@@ -121,12 +151,13 @@ export function createBearingSignal(opts: BearingSignalOptions): BearingSignal {
         }
         let v = OFFSET_G + WHITE_NOISE_G * gaussian(rand);
         for (let k = 0; k < resonators.length; k++) {
-          const drive = (noiseDrive[k] as number) * gaussian(rand) + impulse * (RESONANCES[k]?.impactGain ?? 0);
+          const drive = (noiseDrive[k] as number) * gaussian(rand) + impulse * (BANDS[k]?.impactGain ?? 0);
           v += (resonators[k] as Resonator).step(drive);
         }
         const shaftPhase = (2 * Math.PI * shaftHz * t) / fs;
         for (let h = 0; h < SHAFT_HARMONICS_G.length; h++) {
-          v += (SHAFT_HARMONICS_G[h] as number) * Math.sin((h + 1) * shaftPhase + (harmonicPhase[h] as number));
+          v +=
+            (SHAFT_HARMONICS_G[h] as number) * Math.sin((h + 1) * shaftPhase + (harmonicPhase[h] as number));
         }
         v += LINE_12X_G * Math.sin(12 * shaftPhase + linePhase);
         out[i] = v;

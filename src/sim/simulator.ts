@@ -50,7 +50,11 @@ export class Simulator {
     const o = this.opts;
     o.assets.forEach((_a, i) => {
       this.signals.push(
-        createBearingSignal({ sampleRateHz: o.sampleRateHz, shaftRpm: o.shaftRpm * (1 + 0.002 * i), seed: o.seed + i }),
+        createBearingSignal({
+          sampleRateHz: o.sampleRateHz,
+          shaftRpm: o.shaftRpm * (1 + 0.002 * i),
+          seed: o.seed + i,
+        }),
       );
     });
     this.client = await mqtt.connectAsync(o.url, {
@@ -61,10 +65,13 @@ export class Simulator {
     this.startMs = Date.now();
     const periodMs = (o.windowSamples / o.sampleRateHz) * 1000;
     // Publish by the clock, so that timestamps stay contiguous even when a timer fires late.
-    this.timer = setInterval(() => {
-      const due = Math.floor((Date.now() - this.startMs) / periodMs);
-      while (this.windowIndex <= due) this.publishWindow(this.windowIndex++, periodMs);
-    }, Math.max(10, periodMs / 2));
+    this.timer = setInterval(
+      () => {
+        const due = Math.floor((Date.now() - this.startMs) / periodMs);
+        while (this.windowIndex <= due) this.publishWindow(this.windowIndex++, periodMs);
+      },
+      Math.max(10, periodMs / 2),
+    );
   }
 
   async stop(): Promise<void> {
@@ -79,7 +86,10 @@ export class Simulator {
     const f = a.fault;
     if (f === undefined || tS < f.afterS) return { condition: "normal", severity: 0 };
     const ramp = f.rampS ?? 5;
-    return { condition: f.condition, severity: Math.min(1, 0.3 + (0.7 * (tS - f.afterS)) / Math.max(ramp, 1e-3)) };
+    return {
+      condition: f.condition,
+      severity: Math.min(1, 0.3 + (0.7 * (tS - f.afterS)) / Math.max(ramp, 1e-3)),
+    };
   }
 
   private publishWindow(k: number, periodMs: number): void {

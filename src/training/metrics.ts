@@ -44,7 +44,11 @@ function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
 }
 
 /** `m[true][predicted]` counts for class indices 0..nClasses-1. */
-export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses: number): number[][] {
+export function confusionMatrix(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  nClasses: number,
+): number[][] {
   sameLength(yTrue, yPred);
   const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < yTrue.length; i++) {
@@ -94,7 +98,10 @@ export function classificationMetrics(
 }
 
 /** Precision, recall and F1 of the positive class (truthy / non-zero values are positive). */
-export function binaryMetrics(yTrue: ArrayLike<number | boolean>, yPred: ArrayLike<number | boolean>): BinaryMetrics {
+export function binaryMetrics(
+  yTrue: ArrayLike<number | boolean>,
+  yPred: ArrayLike<number | boolean>,
+): BinaryMetrics {
   sameLength(yTrue, yPred);
   let tp = 0;
   let fp = 0;
@@ -219,11 +226,21 @@ export function classificationReport(
   labels: readonly string[],
 ): ClassificationReport {
   const m = classificationMetrics(yTrue, yPred, labels);
-  return { accuracy: m.accuracy, macroF1: m.macro_f1, perClass: m.per_class, confusion: m.confusion, labels: m.labels };
+  return {
+    accuracy: m.accuracy,
+    macroF1: m.macro_f1,
+    perClass: m.per_class,
+    confusion: m.confusion,
+    labels: m.labels,
+  };
 }
 
 /** Share of rows where "is it `normalClass`?" is answered right (fault versus normal). */
-export function binaryAccuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, normalClass: number): number {
+export function binaryAccuracy(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  normalClass: number,
+): number {
   sameLength(yTrue, yPred);
   let ok = 0;
   for (let i = 0; i < yTrue.length; i++) if ((yTrue[i] === normalClass) === (yPred[i] === normalClass)) ok++;

@@ -15,7 +15,10 @@ export class Net {
   private readonly acts: Float64Array[];
   private readonly deltas: Float64Array[];
 
-  constructor(private readonly widths: readonly number[], rand: Rand) {
+  constructor(
+    private readonly widths: readonly number[],
+    rand: Rand,
+  ) {
     const last = widths.length - 2;
     for (let k = 0; k <= last; k++) {
       const fanIn = widths[k] as number;
@@ -62,7 +65,8 @@ export class Net {
     const outDelta = this.deltas[this.deltas.length - 1] as Float64Array;
     for (let i = 0; i < n; i++) {
       const r = batch ? (batch[i] as number) : i;
-      for (let j = 0; j < d; j++) input[j] = ((data.X[r * d + j] as number) - (mean[j] as number)) / (scale[j] as number);
+      for (let j = 0; j < d; j++)
+        input[j] = ((data.X[r * d + j] as number) - (mean[j] as number)) / (scale[j] as number);
       this.forward();
       if (classWeights) {
         const c = data.y[r] as number;
@@ -73,7 +77,8 @@ export class Net {
         for (let j = 0; j < outW; j++) s += Math.exp((outAct[j] as number) - m);
         const logSum = m + Math.log(s);
         total += w * (logSum - (outAct[c] as number));
-        for (let j = 0; j < outW; j++) outDelta[j] = w * (Math.exp((outAct[j] as number) - logSum) - (j === c ? 1 : 0));
+        for (let j = 0; j < outW; j++)
+          outDelta[j] = w * (Math.exp((outAct[j] as number) - logSum) - (j === c ? 1 : 0));
       } else {
         const ys = yStats as { mean: Float64Array; scale: Float64Array };
         for (let j = 0; j < outW; j++) {

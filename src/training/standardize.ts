@@ -6,7 +6,8 @@ export function columnStats(X: ArrayLike<number>, d: number): { mean: Float64Arr
   const rows = Math.floor(X.length / d);
   const mean = new Float64Array(d);
   const scale = new Float64Array(d);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (X[r * d + j] as number);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (X[r * d + j] as number);
   for (let j = 0; j < d; j++) mean[j] = rows > 0 ? (mean[j] as number) / rows : 0;
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < d; j++) {

@@ -1,6 +1,7 @@
 import { Adam } from "./adam.js";
 import { Net } from "./mlp-net.js";
 import type { Mlp } from "./mlp.js";
+import { transformRows } from "./mlp.js";
 import { mulberry32, permutation } from "./prng.js";
 import type { Rand } from "./prng.js";
 import { columnStats } from "./standardize.js";
@@ -35,6 +36,8 @@ export interface TrainMlpOptions {
   readonly nOutputs?: number;
   readonly inputName?: string;
   readonly outputName?: string;
+  /** Inputs to take the log of (inside the model) before standardising; see Mlp.logInputs. */
+  readonly logInputs?: readonly boolean[];
 }
 
 export interface TrainMlpResult {
@@ -53,7 +56,11 @@ interface Data {
   readonly rows: number;
 }
 
-export function trainMlp(X: Float32Array, y: Int32Array | Float32Array, opts: TrainMlpOptions): TrainMlpResult {
+export function trainMlp(
+  X: Float32Array,
+  y: Int32Array | Float32Array,
+  opts: TrainMlpOptions,
+): TrainMlpResult {
   const classifier = opts.task === "classifier";
   const outW = classifier ? (opts.nClasses ?? maxLabel(y) + 1) : (opts.nOutputs ?? 1);
   const rows = classifier ? y.length : y.length / outW;
@@ -63,11 +70,19 @@ export function trainMlp(X: Float32Array, y: Int32Array | Float32Array, opts: Tr
   }
   if (classifier && !(y instanceof Int32Array)) throw new Error("a classifier needs Int32Array labels");
   const rand = mulberry32(opts.seed);
-  const { train, val } = splitData({ X, y, rows }, d, outW, classifier, opts, rand);
+  if (opts.logInputs !== undefined && opts.logInputs.length !== d) {
+    throw new Error(`logInputs has ${opts.logInputs.length} entries for ${d} features`);
+  }
+  const split = splitData({ X, y, rows }, d, outW, classifier, opts, rand);
+  const logged = (data: Data): Data => ({ ...data, X: transformRows(data.X, d, opts.logInputs) });
+  const train = logged(split.train);
+  const val = split.val ? logged(split.val) : undefined;
 
   const { mean, scale } = columnStats(train.X, d);
   const yStats = classifier ? undefined : columnStats(train.y as Float32Array, outW);
-  const classWeights = classifier ? resolveClassWeights(opts.classWeights, train.y as Int32Array, outW) : undefined;
+  const classWeights = classifier
+    ? resolveClassWeights(opts.classWeights, train.y as Int32Array, outW)
+    : undefined;
 
   const widths = [d, ...opts.hidden, outW];
   const net = new Net(widths, rand);
@@ -100,7 +115,9 @@ export function trainMlp(X: Float32Array, y: Int32Array | Float32Array, opts: Tr
       break;
     }
   }
-  if (val) net.params.forEach((p, k) => p.set(bestParams[k] as Float64Array));
+  if (val) {
+    for (const [k, p] of net.params.entries()) p.set(bestParams[k] as Float64Array);
+  }
 
   const layers = net.toLayers(yStats);
   const mlp: Mlp = {
@@ -110,6 +127,7 @@ export function trainMlp(X: Float32Array, y: Int32Array | Float32Array, opts: Tr
     inputName: opts.inputName ?? "features",
     outputName: opts.outputName ?? (classifier ? "probabilities" : "value"),
     task: opts.task,
+    ...(opts.logInputs?.some((l) => l) ? { logInputs: [...opts.logInputs] } : {}),
   };
   return { mlp, bestEpoch, epochsRun: history.length, history, ...(classWeights ? { classWeights } : {}) };
 }

@@ -19,7 +19,10 @@ export function leafIndex(tree: Tree, x: ArrayLike<number>, offset = 0): number 
   for (let steps = 0; steps <= tree.feature.length; steps++) {
     const f = tree.feature[i] as number;
     if (f < 0) return i;
-    i = (x[offset + f] as number) <= (tree.threshold[i] as number) ? (tree.left[i] as number) : (tree.right[i] as number);
+    i =
+      (x[offset + f] as number) <= (tree.threshold[i] as number)
+        ? (tree.left[i] as number)
+        : (tree.right[i] as number);
   }
   throw new Error("tree has a cycle");
 }
@@ -34,7 +37,12 @@ export function checkEnsemble(e: TreeEnsemble): void {
   }
   e.trees.forEach((t, k) => {
     const n = t.feature.length;
-    if (t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n * e.nOutputs) {
+    if (
+      t.threshold.length !== n ||
+      t.left.length !== n ||
+      t.right.length !== n ||
+      t.value.length !== n * e.nOutputs
+    ) {
       throw new Error(`tree ${k}: arrays disagree on the node count ${n}`);
     }
     for (let i = 0; i < n; i++) {

@@ -31,7 +31,8 @@ export function matrixFromRows(rows: readonly (ArrayLike<number> | readonly numb
   const nFeatures = nRows > 0 ? rows[0]!.length : 0;
   const values = new Float32Array(nRows * nFeatures);
   rows.forEach((r, i) => {
-    if (r.length !== nFeatures) throw new RangeError(`row ${i} has ${r.length} values, expected ${nFeatures}`);
+    if (r.length !== nFeatures)
+      throw new RangeError(`row ${i} has ${r.length} values, expected ${nFeatures}`);
     for (let j = 0; j < nFeatures; j++) values[i * nFeatures + j] = r[j]!;
   });
   return { nRows, nFeatures, values };

@@ -151,7 +151,11 @@ function checkLabels(objective: BoostingObjective, y: ArrayLike<number>, nClasse
 }
 
 /** Train a boosted ensemble. `y` holds class indices (softmax), 0/1 (logistic) or values (squared). */
-export function trainGradientBoosting(x: FeatureMatrix, y: ArrayLike<number>, opts: BoostingOptions): TrainedTrees {
+export function trainGradientBoosting(
+  x: FeatureMatrix,
+  y: ArrayLike<number>,
+  opts: BoostingOptions,
+): TrainedTrees {
   if (y.length !== x.nRows) throw new RangeError(`${x.nRows} rows but ${y.length} targets`);
   let maxLabel = 0;
   for (let i = 0; i < y.length; i++) maxLabel = Math.max(maxLabel, y[i]!);
@@ -188,7 +192,10 @@ export function trainGradientBoosting(x: FeatureMatrix, y: ArrayLike<number>, op
     loss.gradients(F, y, g, h);
     const rows = sampleIndices(n, nRowsPerRound, rand);
     const features = sampleIndices(x.nFeatures, nFeaturesPerTree, rand);
-    const grown: GrownTree = growTree({ binned, nOutputs: K, grad: g, hess: h, rows, features, rand }, growOpts);
+    const grown: GrownTree = growTree(
+      { binned, nOutputs: K, grad: g, hess: h, rows, features, rand },
+      growOpts,
+    );
     trees.push(grown.tree);
     gains.push(grown.gain);
     for (let i = 0; i < n; i++) {
@@ -203,7 +210,8 @@ export function trainGradientBoosting(x: FeatureMatrix, y: ArrayLike<number>, op
       const l = loss.loss(Fv, val.y);
       validationLoss.push(l);
       if (l < best.loss) best = { loss: l, rounds: round + 1 };
-      else if (opts.earlyStoppingRounds !== undefined && round + 1 - best.rounds >= opts.earlyStoppingRounds) break;
+      else if (opts.earlyStoppingRounds !== undefined && round + 1 - best.rounds >= opts.earlyStoppingRounds)
+        break;
     }
   }
   const kept = val !== undefined && opts.earlyStoppingRounds !== undefined ? best.rounds : trees.length;
@@ -217,7 +225,8 @@ export function trainGradientBoosting(x: FeatureMatrix, y: ArrayLike<number>, op
     trees: trees.slice(0, kept),
     baseValues: loss.base,
     aggregate: "SUM",
-    postTransform: opts.objective === "softmax" ? "SOFTMAX" : opts.objective === "logistic" ? "LOGISTIC" : "NONE",
+    postTransform:
+      opts.objective === "softmax" ? "SOFTMAX" : opts.objective === "logistic" ? "LOGISTIC" : "NONE",
     ...(opts.labels !== undefined ? { labels: [...opts.labels] } : {}),
   };
   return { ensemble, gainImportance, validationLoss };

@@ -30,7 +30,11 @@ export interface ForestOptions {
   readonly seed?: number;
 }
 
-function resolveFeaturesPerNode(spec: ForestOptions["featuresPerNode"], nFeatures: number, task: string): number {
+function resolveFeaturesPerNode(
+  spec: ForestOptions["featuresPerNode"],
+  nFeatures: number,
+  task: string,
+): number {
   const s = spec ?? (task === "classifier" ? "sqrt" : "third");
   let m: number;
   if (s === "sqrt") m = Math.round(Math.sqrt(nFeatures));
@@ -55,7 +59,8 @@ export function trainRandomForest(x: FeatureMatrix, y: ArrayLike<number>, opts: 
     maxLabel = Math.max(maxLabel, v);
   }
   const K = opts.task === "classifier" ? (opts.nClasses ?? maxLabel + 1) : 1;
-  if (opts.task === "classifier" && maxLabel >= K) throw new RangeError(`class ${maxLabel} but nClasses is ${K}`);
+  if (opts.task === "classifier" && maxLabel >= K)
+    throw new RangeError(`class ${maxLabel} but nClasses is ${K}`);
   // Gini / variance splits as squared error: g = -target, h = 1, λ = 0 → leaf = mean target.
   const grad = new Float64Array(n * K);
   const hess = new Float64Array(n * K).fill(1);

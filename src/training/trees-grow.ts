@@ -64,7 +64,8 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
   const stride = 2 * K + 1;
   // Histogram layout: per allowed feature, (nBins + 1) bins (the last for NaN) × [G_k.., H_k.., count].
   const histOffset = new Int32Array(features.length + 1);
-  for (let j = 0; j < features.length; j++) histOffset[j + 1] = histOffset[j]! + (nBins[features[j]!]! + 1) * stride;
+  for (let j = 0; j < features.length; j++)
+    histOffset[j + 1] = histOffset[j]! + (nBins[features[j]!]! + 1) * stride;
   const histSize = histOffset[features.length]!;
   const out: Scratch = { feature: [], threshold: [], splitBin: [], left: [], right: [], value: [] };
   const gain = new Float64Array(binned.nFeatures * K);
@@ -156,7 +157,9 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
         for (let k = 0; k < K; k++) {
           const gl = leftSums[k]!;
           const gr = totals[k]! - gl;
-          g += (gl * gl) / (leftSums[K + k]! + opts.lambda) + (gr * gr) / (totals[K + k]! - leftSums[K + k]! + opts.lambda);
+          g +=
+            (gl * gl) / (leftSums[K + k]! + opts.lambda) +
+            (gr * gr) / (totals[K + k]! - leftSums[K + k]! + opts.lambda);
         }
         if (g > bestGain) {
           bestGain = g;
@@ -208,7 +211,8 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
   function recordGain(f: number, j: number, bin: number, hist: Float64Array): void {
     leftSums.fill(0);
     const base = histOffset[j]!;
-    for (let b = 0; b <= bin; b++) for (let s = 0; s < stride; s++) leftSums[s]! += hist[base + b * stride + s]!;
+    for (let b = 0; b <= bin; b++)
+      for (let s = 0; s < stride; s++) leftSums[s]! += hist[base + b * stride + s]!;
     for (let k = 0; k < K; k++) {
       const gl = leftSums[k]!;
       const gr = totals[k]! - gl;

@@ -43,7 +43,15 @@ interface NodeAttrs {
 }
 
 function nodeAttributes(e: TreeEnsemble): NodeAttrs {
-  const a: NodeAttrs = { treeIds: [], nodeIds: [], featureIds: [], modes: [], values: [], trueIds: [], falseIds: [] };
+  const a: NodeAttrs = {
+    treeIds: [],
+    nodeIds: [],
+    featureIds: [],
+    modes: [],
+    values: [],
+    trueIds: [],
+    falseIds: [],
+  };
   e.trees.forEach((t, k) => {
     for (let i = 0; i < t.feature.length; i++) {
       const f = t.feature[i] as number;
@@ -83,7 +91,11 @@ interface Votes {
  * One vote per leaf and output. `map(tree, o, v)` gives the weight written for output `o`
  * (of `width`) from the leaf values `v`.
  */
-function leafVotes(e: TreeEnsemble, width: number, weight: (k: number, o: number, v: Float32Array) => number): Votes {
+function leafVotes(
+  e: TreeEnsemble,
+  width: number,
+  weight: (k: number, o: number, v: Float32Array) => number,
+): Votes {
   const votes: Votes = { treeIds: [], nodeIds: [], ids: [], weights: [] };
   e.trees.forEach((t, k) => {
     for (let i = 0; i < t.feature.length; i++) {
@@ -123,7 +135,10 @@ export function exportTreeEnsemble(e: TreeEnsemble, opts: TreeExportOptions): Ui
           attr.floats("target_weights", votes.weights),
           attr.int("n_targets", e.nOutputs),
           attr.string("aggregate_function", e.aggregate),
-          attr.floats("base_values", Array.from({ length: e.nOutputs }, (_, o) => base(o))),
+          attr.floats(
+            "base_values",
+            Array.from({ length: e.nOutputs }, (_, o) => base(o)),
+          ),
           attr.string("post_transform", e.postTransform),
         ],
         ML_DOMAIN,
@@ -151,7 +166,10 @@ export function exportTreeEnsemble(e: TreeEnsemble, opts: TreeExportOptions): Ui
           attr.ints("class_nodeids", votes.nodeIds),
           attr.ints("class_ids", votes.ids),
           attr.floats("class_weights", votes.weights),
-          attr.ints("classlabels_int64s", Array.from({ length: classes }, (_, c) => c)),
+          attr.ints(
+            "classlabels_int64s",
+            Array.from({ length: classes }, (_, c) => c),
+          ),
           attr.string("post_transform", binaryScore ? "SOFTMAX" : e.postTransform),
         ],
         ML_DOMAIN,

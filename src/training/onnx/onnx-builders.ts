@@ -40,7 +40,9 @@ function float32Bytes(data: ArrayLike<number>): Uint8Array {
 export function floatTensor(name: string, dims: readonly number[], data: ArrayLike<number>): TensorProto {
   const expected = dims.reduce((a, d) => a * d, 1);
   if (data.length !== expected) {
-    throw new Error(`tensor ${name}: ${data.length} values for dims [${dims.join(", ")}] (expected ${expected})`);
+    throw new Error(
+      `tensor ${name}: ${data.length} values for dims [${dims.join(", ")}] (expected ${expected})`,
+    );
   }
   return onnx.TensorProto.create({
     name,
@@ -50,8 +52,22 @@ export function floatTensor(name: string, dims: readonly number[], data: ArrayLi
   });
 }
 
+/** A bool initializer (one byte per value). */
+export function boolTensor(name: string, dims: readonly number[], data: readonly boolean[]): TensorProto {
+  return onnx.TensorProto.create({
+    name,
+    dims: [...dims],
+    dataType: DataType.BOOL,
+    rawData: Uint8Array.from(data, (b) => (b ? 1 : 0)),
+  });
+}
+
 /** A graph input or output: `dims` entries are sizes, or names of symbolic dimensions. */
-export function valueInfo(name: string, elemType: ElemType, dims: readonly (number | string)[]): ValueInfoProto {
+export function valueInfo(
+  name: string,
+  elemType: ElemType,
+  dims: readonly (number | string)[],
+): ValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
     type: onnx.TypeProto.create({
@@ -73,7 +89,8 @@ const AttrType = onnx.AttributeProto.AttributeType;
 const utf8 = new TextEncoder();
 
 export const attr = {
-  int: (name: string, i: number): AttributeProto => onnx.AttributeProto.create({ name, type: AttrType.INT, i }),
+  int: (name: string, i: number): AttributeProto =>
+    onnx.AttributeProto.create({ name, type: AttrType.INT, i }),
   ints: (name: string, ints: ArrayLike<number>): AttributeProto =>
     onnx.AttributeProto.create({ name, type: AttrType.INTS, ints: Array.from(ints) }),
   floats: (name: string, floats: ArrayLike<number>): AttributeProto =>
@@ -124,7 +141,8 @@ export function encodeModel(parts: GraphParts): Uint8Array {
     output: [...parts.outputs],
   });
   const opsetImport = [onnx.OperatorSetIdProto.create({ domain: "", version: ONNX_OPSET })];
-  if (parts.usesMl) opsetImport.push(onnx.OperatorSetIdProto.create({ domain: ML_DOMAIN, version: ML_OPSET }));
+  if (parts.usesMl)
+    opsetImport.push(onnx.OperatorSetIdProto.create({ domain: ML_DOMAIN, version: ML_OPSET }));
   const metadata = parts.metadata ?? {};
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,

@@ -6,11 +6,18 @@ import { directDft, gaussian, mulberry32 } from "./reference.js";
 
 function randomComplex(n: number, seed: number): [Float64Array, Float64Array] {
   const rand = mulberry32(seed);
-  return [Float64Array.from({ length: n }, () => gaussian(rand)), Float64Array.from({ length: n }, () => gaussian(rand))];
+  return [
+    Float64Array.from({ length: n }, () => gaussian(rand)),
+    Float64Array.from({ length: n }, () => gaussian(rand)),
+  ];
 }
 
 /** Largest |a − b| over the first `count` entries, relative to the largest |b|. */
-function maxRelError(a: [Float64Array, Float64Array], b: [Float64Array, Float64Array], count: number): number {
+function maxRelError(
+  a: [Float64Array, Float64Array],
+  b: [Float64Array, Float64Array],
+  count: number,
+): number {
   let err = 0;
   let scale = 0;
   for (let k = 0; k < count; k++) {

@@ -30,7 +30,8 @@ export function bearingLikeWindow(n: number, seed: number, fs = 12000): Float32A
   const offset = 0.2 * (rand() - 0.5);
   for (let i = 0; i < n; i++) {
     const t = i / fs;
-    let v = offset + 0.3 * Math.sin(2 * Math.PI * shaft * t) + 0.1 * Math.sin(2 * Math.PI * 3 * shaft * t + 1);
+    let v =
+      offset + 0.3 * Math.sin(2 * Math.PI * shaft * t) + 0.1 * Math.sin(2 * Math.PI * 3 * shaft * t + 1);
     const since = t % (1 / defect);
     v += 0.8 * Math.exp(-since * 800) * Math.sin(2 * Math.PI * ring * since);
     x[i] = v + 0.2 * gaussian(rand);
@@ -39,7 +40,11 @@ export function bearingLikeWindow(n: number, seed: number, fs = 12000): Float32A
 }
 
 /** Direct DFT, X[k] = Σ x[n] e^(∓2πikn/N); inverse scaled by 1/N. */
-export function directDft(re: ArrayLike<number>, im: ArrayLike<number>, inverse = false): [Float64Array, Float64Array] {
+export function directDft(
+  re: ArrayLike<number>,
+  im: ArrayLike<number>,
+  inverse = false,
+): [Float64Array, Float64Array] {
   const n = re.length;
   const cos = new Float64Array(n);
   const sin = new Float64Array(n);
@@ -67,10 +72,16 @@ export function directDft(re: ArrayLike<number>, im: ArrayLike<number>, inverse 
 }
 
 export function hann(n: number): Float64Array {
-  return Float64Array.from({ length: n }, (_, i) => (n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1))));
+  return Float64Array.from({ length: n }, (_, i) =>
+    n === 1 ? 1 : 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)),
+  );
 }
 
-const sum = (a: ArrayLike<number>): number => Array.prototype.reduce.call(a, (s: number, v: number) => s + v, 0) as number;
+function sum(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s;
+}
 
 /** mean, std, rms, peak, p2p, crest, skewness, kurtosis, shape, impulse (0 for a zero denominator). */
 export function referenceTime(x: ArrayLike<number>): number[] {
@@ -125,7 +136,11 @@ export interface ReferenceEnvelope {
 }
 
 /** Envelope by direct DFT: band-passed analytic signal, its magnitude, the Hann-windowed spectrum. */
-export function referenceEnvelope(x: ArrayLike<number>, fs: number, band: readonly [number, number]): ReferenceEnvelope {
+export function referenceEnvelope(
+  x: ArrayLike<number>,
+  fs: number,
+  band: readonly [number, number],
+): ReferenceEnvelope {
   const n = x.length;
   const mean = sum(x) / n;
   const [re, im] = directDft(

@@ -18,7 +18,8 @@ function argmaxRows(p: ArrayLike<number>, width: number): number[] {
   const labels: number[] = [];
   for (let r = 0; r < p.length / width; r++) {
     let best = 0;
-    for (let c = 1; c < width; c++) if ((p[r * width + c] as number) > (p[r * width + best] as number)) best = c;
+    for (let c = 1; c < width; c++)
+      if ((p[r * width + c] as number) > (p[r * width + best] as number)) best = c;
     labels.push(best);
   }
   return labels;
@@ -100,19 +101,26 @@ const classifiers: [string, TreeEnsemble][] = [
 ];
 
 describe("exportTreeEnsemble", () => {
-  it.each(classifiers)("%s gives onnxruntime the probabilities and labels of the JS evaluation", async (_name, e) => {
-    const x = randomRows(11, N, D);
-    const { out, outputNames } = await runOnnx(exportTreeEnsemble(e, { inputName: "features", outputName: "probabilities" }), x, D);
-    expect(outputNames).toEqual(["label", "probabilities"]);
-    const width = predictionWidth(e);
-    const probs = out.probabilities!;
-    expect(probs.dims).toEqual([N, width]);
-    const ref = predictTreeEnsemble(e, x);
-    expect(maxAbsDiff(probs.data as Float32Array, ref)).toBeLessThan(1e-5);
-    const label = out.label!;
-    expect(label.type).toBe("int64");
-    expect(Array.from(label.data as BigInt64Array, Number)).toEqual(argmaxRows(ref, width));
-  });
+  it.each(classifiers)(
+    "%s gives onnxruntime the probabilities and labels of the JS evaluation",
+    async (_name, e) => {
+      const x = randomRows(11, N, D);
+      const { out, outputNames } = await runOnnx(
+        exportTreeEnsemble(e, { inputName: "features", outputName: "probabilities" }),
+        x,
+        D,
+      );
+      expect(outputNames).toEqual(["label", "probabilities"]);
+      const width = predictionWidth(e);
+      const probs = out.probabilities!;
+      expect(probs.dims).toEqual([N, width]);
+      const ref = predictTreeEnsemble(e, x);
+      expect(maxAbsDiff(probs.data as Float32Array, ref)).toBeLessThan(1e-5);
+      const label = out.label!;
+      expect(label.type).toBe("int64");
+      expect(Array.from(label.data as BigInt64Array, Number)).toEqual(argmaxRows(ref, width));
+    },
+  );
 
   it("a regressor with two targets, AVERAGE and base values, matches the JS evaluation", async () => {
     const e = randomEnsemble(6, {

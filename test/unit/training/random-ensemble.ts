@@ -4,7 +4,10 @@ import type { Tree, TreeEnsemble } from "../../../src/training/tree-model.js";
 /** Random full trees of a given depth over `nFeatures`, leaf values in [-2, 2), for export tests. */
 export function randomEnsemble(
   seed: number,
-  shape: Pick<TreeEnsemble, "kind" | "nFeatures" | "nOutputs" | "aggregate" | "postTransform" | "baseValues"> & {
+  shape: Pick<
+    TreeEnsemble,
+    "kind" | "nFeatures" | "nOutputs" | "aggregate" | "postTransform" | "baseValues"
+  > & {
     nTrees: number;
     depth: number;
   },

@@ -20,7 +20,8 @@ function blobs(seed: number, perClass: number) {
   for (let i = 0; i < 3 * perClass; i++) {
     const c = i % 3;
     y[i] = c;
-    for (let j = 0; j < 4; j++) X[i * 4 + j] = ((centres[c]![j] as number) + 0.6 * gaussian(rand)) * featureScale[j]!;
+    for (let j = 0; j < 4; j++)
+      X[i * 4 + j] = ((centres[c]![j] as number) + 0.6 * gaussian(rand)) * featureScale[j]!;
   }
   return { X, y };
 }
@@ -131,9 +132,41 @@ describe("exportMlp", () => {
       const p = out.probabilities!;
       expect(p.dims).toEqual([n, 3]);
       let maxDiff = 0;
-      for (let i = 0; i < n * 3; i++) maxDiff = Math.max(maxDiff, Math.abs((p.data as Float32Array)[i]! - ref[i]!));
+      for (let i = 0; i < n * 3; i++)
+        maxDiff = Math.max(maxDiff, Math.abs((p.data as Float32Array)[i]! - ref[i]!));
       expect(maxDiff).toBeLessThan(1e-5);
     }
+  });
+
+  it("takes the log of the chosen inputs inside the graph, flooring zeros, and leaves the others alone", async () => {
+    const rand = mulberry32(9);
+    const n = 300;
+    // Column 0: a ratio whose log separates the classes; column 1: signed, not logged.
+    const X = new Float32Array(n * 2);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 2;
+      X[i * 2] = Math.exp((y[i] ? 1.5 : 0) + 0.5 * gaussian(rand));
+      X[i * 2 + 1] = gaussian(rand);
+    }
+    X[0] = 0; // a flat window's line ratio
+    const { mlp } = trainMlp(X, y, {
+      ...classifierOpts,
+      valFraction: 0,
+      epochs: 20,
+      logInputs: [true, false],
+    });
+    expect(mlp.logInputs).toEqual([true, false]);
+    const session = await ort.InferenceSession.create(exportMlp(mlp));
+    const out = await session.run({ features: new ort.Tensor("float32", X, [n, 2]) });
+    const p = out.probabilities!.data as Float32Array;
+    const ref = predictMlp(mlp, X);
+    let maxDiff = 0;
+    for (let i = 0; i < p.length; i++) maxDiff = Math.max(maxDiff, Math.abs(p[i]! - ref[i]!));
+    expect(Number.isFinite(p[0]!)).toBe(true);
+    expect(maxDiff).toBeLessThan(1e-5);
+    const acc = argmaxRows(ref, 2).reduce((a, c, i) => a + (c === y[i] ? 1 : 0), 0) / n;
+    expect(acc).toBeGreaterThan(0.85);
   });
 
   it("writes a regressor without softmax", async () => {

@@ -43,19 +43,42 @@ const { x, cls, value } = train;
 const binary = Int32Array.from(cls, (c) => (c === 2 ? 1 : 0));
 
 const cases: [string, () => TreeEnsemble, number][] = [
-  ["a softmax boosted classifier", () => trainGradientBoosting(x, cls, { objective: "softmax", nRounds: 40 }).ensemble, 1e-5],
-  ["a logistic boosted classifier", () => trainGradientBoosting(x, binary, { objective: "logistic", nRounds: 40 }).ensemble, 1e-5],
-  ["a squared-error boosted regressor", () => trainGradientBoosting(x, value, { objective: "squared", nRounds: 60 }).ensemble, 1e-4],
-  ["a random-forest classifier", () => trainRandomForest(x, cls, { task: "classifier", nTrees: 25 }).ensemble, 1e-5],
-  ["a random-forest regressor", () => trainRandomForest(x, value, { task: "regressor", nTrees: 25 }).ensemble, 1e-4],
+  [
+    "a softmax boosted classifier",
+    () => trainGradientBoosting(x, cls, { objective: "softmax", nRounds: 40 }).ensemble,
+    1e-5,
+  ],
+  [
+    "a logistic boosted classifier",
+    () => trainGradientBoosting(x, binary, { objective: "logistic", nRounds: 40 }).ensemble,
+    1e-5,
+  ],
+  [
+    "a squared-error boosted regressor",
+    () => trainGradientBoosting(x, value, { objective: "squared", nRounds: 60 }).ensemble,
+    1e-4,
+  ],
+  [
+    "a random-forest classifier",
+    () => trainRandomForest(x, cls, { task: "classifier", nTrees: 25 }).ensemble,
+    1e-5,
+  ],
+  [
+    "a random-forest regressor",
+    () => trainRandomForest(x, value, { task: "regressor", nTrees: 25 }).ensemble,
+    1e-4,
+  ],
 ];
 
 describe("trained tree ensembles through the ONNX exporter", () => {
-  it.each(cases)("%s gives the same outputs in onnxruntime as the plain-JS predictor", async (_name, make, tol) => {
-    const e = make();
-    const onnx = await runOnnx(e, test.x);
-    const js = predictTreeEnsemble(e, test.x.values);
-    expect(onnx.length).toBe(test.x.nRows * predictionWidth(e));
-    expect(maxAbsDiff(onnx, js)).toBeLessThan(tol);
-  });
+  it.each(cases)(
+    "%s gives the same outputs in onnxruntime as the plain-JS predictor",
+    async (_name, make, tol) => {
+      const e = make();
+      const onnx = await runOnnx(e, test.x);
+      const js = predictTreeEnsemble(e, test.x.values);
+      expect(onnx.length).toBe(test.x.nRows * predictionWidth(e));
+      expect(maxAbsDiff(onnx, js)).toBeLessThan(tol);
+    },
+  );
 });

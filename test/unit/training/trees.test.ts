@@ -75,7 +75,11 @@ describe("gradient boosting", () => {
   it("learns XOR with a binary logistic loss, which no single split can", () => {
     const train = xorData(2000, 1);
     const test = xorData(1000, 2);
-    const { ensemble } = trainGradientBoosting(train.x, train.y, { objective: "logistic", nRounds: 60, maxDepth: 3 });
+    const { ensemble } = trainGradientBoosting(train.x, train.y, {
+      objective: "logistic",
+      nRounds: 60,
+      maxDepth: 3,
+    });
     expect(ensemble.postTransform).toBe("LOGISTIC");
     expect(accuracy(ensemble, test.x, test.y)).toBeGreaterThan(0.97);
     const p = predictEnsemble(ensemble, [0.9, 0.1, 0.5]);
@@ -94,12 +98,17 @@ describe("gradient boosting", () => {
     expect(p[2]).toBeGreaterThan(0.9);
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     // The step variable carries (almost) all the gain, for every class.
-    for (let k = 0; k < 3; k++) expect(gainImportance[0 * 3 + k]!).toBeGreaterThan(20 * gainImportance[1 * 3 + k]!);
+    for (let k = 0; k < 3; k++)
+      expect(gainImportance[0 * 3 + k]!).toBeGreaterThan(20 * gainImportance[1 * 3 + k]!);
   });
 
   it("fits a step function with squared error to within a small error", () => {
     const { x, y } = stepData(1000, 4);
-    const { ensemble } = trainGradientBoosting(x, y, { objective: "squared", nRounds: 100, learningRate: 0.2 });
+    const { ensemble } = trainGradientBoosting(x, y, {
+      objective: "squared",
+      nRounds: 100,
+      learningRate: 0.2,
+    });
     expect(ensemble.kind).toBe("regressor");
     // Histogram bins straddle the steps, so the fit is close, not exact.
     expect(Math.abs(predictEnsemble(ensemble, [1, 0.3])[0]! - 1)).toBeLessThan(0.15);

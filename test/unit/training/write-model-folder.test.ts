@@ -40,7 +40,9 @@ describe("writeModelFolder", () => {
     const bytes = exportMlp(benchMlp());
     writeModelFolder(dir, bytes, manifest({}));
     const written = manifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
-    const sha = createHash("sha256").update(readFileSync(join(dir, "model.onnx"))).digest("hex");
+    const sha = createHash("sha256")
+      .update(readFileSync(join(dir, "model.onnx")))
+      .digest("hex");
     expect(written.sha256).toBe(sha);
   });
 

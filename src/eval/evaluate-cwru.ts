@@ -1,0 +1,89 @@
+/**
+ * A vibration classifier on a CWRU-style manifest folder: each recording cut into windows of the
+ * model's `windowSamples`, features by the agent's extractor with the recording's shaft speed,
+ * every window scored against the recording's label.
+ */
+
+import { type CwruRecording, readCwruManifest, readCwruSignal } from "../datasets/cwru-manifest.js";
+import { signalWindows } from "../datasets/cwru-windows.js";
+import type { LoadedModel } from "../inference/load-model.js";
+import { EvalError } from "./eval-error.js";
+import type { EvalReport } from "./eval-types.js";
+import { featureMatrix, primaryChannelOf, setupFromManifest } from "./feature-matrix.js";
+import { runModel } from "./run-model.js";
+import { scoreClassifier } from "./score-classifier.js";
+
+export interface CwruEvalOptions {
+  /** Only recordings with these fault sizes (inch); recordings without a fault size are kept. */
+  readonly faultSizesIn?: readonly number[];
+  /** Only recordings at these loads (hp). */
+  readonly loadsHp?: readonly number[];
+  /** Samples between window starts (default: the window length, no overlap). */
+  readonly hopSamples?: number;
+  /** Check each recording's sha256 against the manifest (default true). */
+  readonly verifyHash?: boolean;
+}
+
+function selected(r: CwruRecording, opts: CwruEvalOptions): boolean {
+  if (opts.faultSizesIn !== undefined && r.faultSizeIn !== null && !opts.faultSizesIn.includes(r.faultSizeIn)) {
+    return false;
+  }
+  return opts.loadsHp === undefined || (r.loadHp !== null && opts.loadsHp.includes(r.loadHp));
+}
+
+export async function evaluateCwru(model: LoadedModel, dir: string, opts: CwruEvalOptions = {}): Promise<EvalReport> {
+  const { manifest } = model;
+  if (manifest.task !== "classifier") {
+    throw new EvalError("EA_EVAL_MISMATCH", `model ${model.dir} is a ${manifest.task}; CWRU data scores a classifier`);
+  }
+  const windowSamples = manifest.input.windowSamples;
+  if (windowSamples === undefined) {
+    throw new EvalError("EA_EVAL_MISMATCH", `model ${model.dir}: the manifest gives no input.windowSamples to cut recordings`);
+  }
+  const labels = manifest.output.labels;
+  const m = await readCwruManifest(dir);
+  const recordings = m.recordings.filter((r) => selected(r, opts));
+  const missing = [...new Set(recordings.map((r) => r.label))].filter((l) => !labels.includes(l));
+  if (missing.length > 0) {
+    throw new EvalError(
+      "EA_EVAL_MISMATCH",
+      `recordings labelled [${missing.join(", ")}] are not among the model's labels [${labels.join(", ")}]`,
+    );
+  }
+  const channel = primaryChannelOf(manifest.input.features, "vibration");
+  const parts: Float32Array[] = [];
+  const truth: number[] = [];
+  for (const r of recordings) {
+    const signal = await readCwruSignal(m, r, { verifyHash: opts.verifyHash ?? true });
+    const windows = signalWindows(signal, {
+      windowSamples,
+      sampleRateHz: r.sampleRateHz,
+      channel,
+      ...(opts.hopSamples !== undefined ? { hopSamples: opts.hopSamples } : {}),
+    });
+    if (windows.length === 0) continue;
+    // The recording's own shaft speed, as a profile with a known speed (or an rpm channel) gives it.
+    const base = setupFromManifest(manifest, channel);
+    const { shaftRpm: _unused, ...params } = base.params;
+    const setup = { ...base, params: { ...params, shaftHz: r.rpm / 60 } };
+    const probs = await runModel(model, featureMatrix(setup, windows));
+    parts.push(probs);
+    for (let i = 0; i < windows.length; i++) truth.push(labels.indexOf(r.label));
+  }
+  const probs = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    probs.set(p, at);
+    at += p.length;
+  }
+  return {
+    metrics: scoreClassifier(probs, truth, labels),
+    details: {
+      dataset: "cwru",
+      model: { name: manifest.name, version: manifest.version },
+      files: [`${dir}/manifest.json`, ...recordings.map((r) => r.file)],
+      unit: "window",
+      count: truth.length,
+    },
+  };
+}
