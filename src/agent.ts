@@ -103,7 +103,9 @@ export class Agent {
       }
       let pipeline: AssetPipeline;
       try {
-        pipeline = new AssetPipeline(a, runtime.model, fleet.topicPrefix);
+        pipeline = new AssetPipeline(a, runtime.model, fleet.topicPrefix, (reason, detail) =>
+          this.discards.count(a.ref.key, reason, detail),
+        );
       } catch (err) {
         this.log.error({ module: "features", asset: a.ref.key, err: (err as Error).message }, "asset disabled");
         continue;

@@ -35,7 +35,7 @@ export async function validateCommand(fleetFile: string, out: (line: string) => 
         const rate = p.channels[primaryChannel(p)]?.sampleRateHz;
         problems.push(
           ...checkProfileFit(model, p.model.features, p.windowing.type === "time" ? undefined : p.windowing.samples, rate),
-          ...checkFeatureSpecs(features, { ...model.manifest.input.params, ...p.model.params }, Object.keys(p.channels)),
+          ...checkFeatureSpecs(features, { ...model.manifest.input.params, ...p.model.params }, Object.keys(p.channels), model.manifest.input.sampleRateHz ?? rate),
         );
         await releaseModel(model);
       } catch (err) {

@@ -5,7 +5,7 @@ import { createDecoder, type Decoder } from "../codecs/create-decoder.js";
 import { FeatureExtractor } from "../features/feature-extractor.js";
 import type { LoadedModel } from "../inference/load-model.js";
 import type { PointContext } from "../sinks/telemetry-sink.js";
-import type { AssetRef, Discarded, Reading, Window } from "../types.js";
+import type { AssetRef, Discarded, DiscardReason, Reading, Window } from "../types.js";
 import { createWindower, type Windower } from "../windows/create-windower.js";
 
 /** What travels with a feature row through the micro-batcher. */
@@ -41,7 +41,15 @@ export class AssetPipeline {
   readonly counters: AssetCounters = { messages: 0, windows: 0, discarded: 0, predictions: 0, adviceChanges: 0 };
   private readonly row: Float32Array;
 
-  constructor(asset: ResolvedAsset, model: LoadedModel, topicPrefix: string) {
+  private readonly onBadWindow: (reason: DiscardReason, detail: string) => void;
+
+  constructor(
+    asset: ResolvedAsset,
+    model: LoadedModel,
+    topicPrefix: string,
+    onBadWindow: (reason: DiscardReason, detail: string) => void,
+  ) {
+    this.onBadWindow = onBadWindow;
     this.ref = asset.ref;
     this.config = asset;
     this.model = model;
@@ -104,7 +112,16 @@ export class AssetPipeline {
 
   private featurise(w: Window, emit: (row: Float32Array, tag: RowTag) => void): void {
     this.counters.windows++;
-    this.extractor.compute(w, this.row, 0);
-    emit(this.row, { asset: this, tsMs: w.tsMs });
+    const row = this.row;
+    this.extractor.compute(w, row, 0);
+    for (let i = 0; i < row.length; i++) {
+      if (!Number.isFinite(row[i]!)) {
+        // A missing channel or shaft speed gives NaN features: the model must not see them.
+        this.counters.discarded++;
+        this.onBadWindow("non_finite", `feature ${this.extractor.names[i]} is ${row[i]}`);
+        return;
+      }
+    }
+    emit(row, { asset: this, tsMs: w.tsMs });
   }
 }
