@@ -263,7 +263,8 @@ export class Agent {
 
   private tickTimeWindows(): void {
     const now = this.now();
-    for (const p of this.pipelines) if (p.config.profile.windowing.type === "time") p.tick(now, this.emitRow);
+    // A grace period: device clocks that run a little behind ours must not close periods early.
+    for (const p of this.pipelines) if (p.config.profile.windowing.type === "time") p.tick(now - 1000, this.emitRow);
   }
 
   private onBatch(model: LoadedModel, tags: readonly RowTag[], result: BatchResult): void {

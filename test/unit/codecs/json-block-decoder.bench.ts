@@ -17,7 +17,10 @@ const payloads = Array.from({ length: 64 }, (_, m) => {
   return new TextEncoder().encode(text);
 });
 
-const profile = makeProfile({ codec: { type: "json-block" }, channels: { accel: { unit: "g", sampleRateHz: 12000 } } });
+const profile = makeProfile({
+  codec: { type: "json-block" },
+  channels: { accel: { unit: "g", sampleRateHz: 12000 } },
+});
 const codec = profile.codec as JsonBlockCodecConfig;
 const fast = createJsonBlockDecoder(codec, profile);
 const generic = createJsonBlockDecoder(codec, profile, { fastPath: false });
