@@ -43,9 +43,16 @@ export async function demoCommand(args: string[]): Promise<number> {
   const agent = new Agent({ config, log });
   await agent.start();
   const site = config.fleet.sites[0]!;
-  const assets = planAssets(site.id, site.assets.map((a) => a.id).join(","), [`${site.assets[1]?.id ?? site.assets[0]!.id}:outer_race@10`]);
+  const assets = planAssets(site.id, site.assets.map((a) => a.id).join(","), [
+    `${site.assets[1]?.id ?? site.assets[0]!.id}:outer_race@10`,
+  ]);
   if (typeof assets === "string") throw new Error(assets);
-  const sim = new Simulator({ url: broker.url, prefix: config.fleet.topicPrefix, assets, protocolVersion: 4 });
+  const sim = new Simulator({
+    url: broker.url,
+    prefix: config.fleet.topicPrefix,
+    assets,
+    protocolVersion: 4,
+  });
   await sim.start();
   log.info(
     { module: "demo", assets: assets.map((a) => a.asset) },

@@ -8,6 +8,8 @@ Usage:
   edge-agent run --config FILE [--human] [--log-level LEVEL]
   edge-agent validate --config FILE
   edge-agent simulate [--url URL] [--prefix P] [--site S] [--assets a1,a2] [--fault ASSET:CLASS@SECONDS] [--seconds N]
+  edge-agent eval --model models/<name> --data <dataset> [--json]
+  edge-agent replay --config FILE --file RECORDING [--asset SITE/ASSET] [--rpm R] [--json]
   edge-agent demo [--seconds N]
   edge-agent help
 
@@ -19,11 +21,19 @@ const commands: Record<string, Command> = {
   run: async (args) => {
     const { values } = parseArgs({
       args,
-      options: { config: { type: "string", short: "c" }, human: { type: "boolean" }, "log-level": { type: "string" } },
+      options: {
+        config: { type: "string", short: "c" },
+        human: { type: "boolean" },
+        "log-level": { type: "string" },
+      },
     });
     if (!values.config) return usage("run needs --config FILE");
     const { runCommand } = await import("./run.js");
-    return runCommand({ configFile: values.config, human: values.human ?? false, level: values["log-level"] });
+    return runCommand({
+      configFile: values.config,
+      human: values.human ?? false,
+      level: values["log-level"],
+    });
   },
   validate: async (args) => {
     const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
@@ -33,6 +43,8 @@ const commands: Record<string, Command> = {
   },
   simulate: async (args) => (await import("./simulate.js")).simulateCommand(args),
   demo: async (args) => (await import("./demo.js")).demoCommand(args),
+  replay: async (args) => (await import("./replay.js")).replayCommand(args),
+  eval: async (args) => (await import("./eval.js")).evalCommand(args),
   help: async () => {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -51,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await cmd(rest);
   } catch (err) {
-    if ((err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return usage((err as Error).message);
+    if ((err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+      return usage((err as Error).message);
     throw err;
   }
 }

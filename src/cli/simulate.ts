@@ -6,16 +6,23 @@ import { EX_OK, EX_USAGE } from "./exit-codes.js";
 const CONDITIONS: readonly BearingCondition[] = ["normal", "inner_race", "outer_race", "ball"];
 
 /** `ASSET:CLASS@SECONDS` → the fault plan of one asset. */
-export function parseFault(spec: string): { asset: string; condition: BearingCondition; afterS: number } | string {
+export function parseFault(
+  spec: string,
+): { asset: string; condition: BearingCondition; afterS: number } | string {
   const m = /^([^:]+):([a-z_]+)@(\d+(?:\.\d+)?)$/.exec(spec);
   if (!m) return `--fault must look like ASSET:CLASS@SECONDS, got "${spec}"`;
   const condition = m[2] as BearingCondition;
-  if (!CONDITIONS.includes(condition)) return `unknown fault class "${m[2]}" (one of ${CONDITIONS.join(", ")})`;
+  if (!CONDITIONS.includes(condition))
+    return `unknown fault class "${m[2]}" (one of ${CONDITIONS.join(", ")})`;
   return { asset: m[1]!, condition, afterS: Number(m[3]) };
 }
 
 /** The simulated assets: one site, comma-separated asset ids, optional fault plans. */
-export function planAssets(site: string, assets: string, faults: readonly string[]): SimulatedAsset[] | string {
+export function planAssets(
+  site: string,
+  assets: string,
+  faults: readonly string[],
+): SimulatedAsset[] | string {
   const plans = new Map<string, SimulatedAsset["fault"]>();
   for (const f of faults) {
     const p = parseFault(f);

@@ -34,8 +34,18 @@ export async function validateCommand(fleetFile: string, out: (line: string) => 
         const features = p.model.features ?? model.manifest.input.features;
         const rate = p.channels[primaryChannel(p)]?.sampleRateHz;
         problems.push(
-          ...checkProfileFit(model, p.model.features, p.windowing.type === "time" ? undefined : p.windowing.samples, rate),
-          ...checkFeatureSpecs(features, { ...model.manifest.input.params, ...p.model.params }, Object.keys(p.channels), model.manifest.input.sampleRateHz ?? rate),
+          ...checkProfileFit(
+            model,
+            p.model.features,
+            p.windowing.type === "time" ? undefined : p.windowing.samples,
+            rate,
+          ),
+          ...checkFeatureSpecs(
+            features,
+            { ...model.manifest.input.params, ...p.model.params },
+            Object.keys(p.channels),
+            model.manifest.input.sampleRateHz ?? rate,
+          ),
         );
         await releaseModel(model);
       } catch (err) {
@@ -49,7 +59,9 @@ export async function validateCommand(fleetFile: string, out: (line: string) => 
   if (issues.length > 0) {
     for (const i of issues) out(formatIssue(i));
     const n = config.disabled.length;
-    out(`${issues.length} problem(s) found${n > 0 ? `; ${n} asset(s) would be disabled` : ""} (EA_PROFILE_INVALID)`);
+    out(
+      `${issues.length} problem(s) found${n > 0 ? `; ${n} asset(s) would be disabled` : ""} (EA_PROFILE_INVALID)`,
+    );
     return EX_CONFIG;
   }
   const f = config.fleet;

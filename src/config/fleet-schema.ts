@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { fleetActionsSchema } from "./actions-schema.js";
+import { fleetOpsSchema } from "./ops-schema.js";
 import { fleetSinksSchema } from "./sinks-schema.js";
 
 /**
@@ -107,6 +108,7 @@ export const fleetSchema = z
     sites: z.array(siteSchema).min(1),
     ...fleetSinksSchema,
     ...fleetActionsSchema,
+    ...fleetOpsSchema,
   })
   .superRefine((f, ctx) => {
     const seen = new Map<string, string>();

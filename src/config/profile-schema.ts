@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SEVERITIES } from "../types.js";
 import { profileActionsSchema } from "./actions-schema.js";
+import { profileQualitySchema } from "./quality-schema.js";
 import { extraTransportSchemas } from "./transport-schemas.js";
 
 /**
@@ -199,6 +200,7 @@ export const profileSchema = z
     model: modelRefSchema,
     advice: adviceSchema,
     actions: profileActionsSchema,
+    ...profileQualitySchema,
   })
   .superRefine((p, ctx) => {
     const channelNames = Object.keys(p.channels);

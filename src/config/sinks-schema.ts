@@ -11,7 +11,10 @@ import { z } from "zod";
 
 // The same shapes as fleet-schema's secretSchema and tlsSchema: declared here because
 // fleet-schema imports this file (importing them back would be a cycle).
-const secretRef = z.union([z.strictObject({ env: z.string().min(1) }), z.strictObject({ file: z.string().min(1) })]);
+const secretRef = z.union([
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
 
 const influxTls = z.strictObject({
   caFile: z.string().optional(),

@@ -38,7 +38,13 @@ export class AssetPipeline {
   readonly predictionTopic: string;
   readonly adviceTopic: string;
   readonly pointContext: PointContext;
-  readonly counters: AssetCounters = { messages: 0, windows: 0, discarded: 0, predictions: 0, adviceChanges: 0 };
+  readonly counters: AssetCounters = {
+    messages: 0,
+    windows: 0,
+    discarded: 0,
+    predictions: 0,
+    adviceChanges: 0,
+  };
   private readonly row: Float32Array;
 
   private readonly onBadWindow: (reason: DiscardReason, detail: string) => void;
@@ -78,14 +84,23 @@ export class AssetPipeline {
     const base = `${topicPrefix}/${asset.ref.site}/${asset.ref.asset}`;
     this.predictionTopic = `${base}/prediction`;
     this.adviceTopic = `${base}/advice`;
-    this.pointContext = { asset: asset.ref, profile: asset.profileName, model: m.name, modelVersion: m.version };
+    this.pointContext = {
+      asset: asset.ref,
+      profile: asset.profileName,
+      model: m.name,
+      modelVersion: m.version,
+    };
   }
 
   /**
    * Decodes one payload and feeds its windows to `emit` (features in a reused buffer).
    * Returns the Discarded value when the payload was bad.
    */
-  ingest(payload: Uint8Array, nowMs: number, emit: (row: Float32Array, tag: RowTag) => void): Discarded | null {
+  ingest(
+    payload: Uint8Array,
+    nowMs: number,
+    emit: (row: Float32Array, tag: RowTag) => void,
+  ): Discarded | null {
     this.counters.messages++;
     const res = this.decoder(payload, nowMs);
     if (res.kind === "discarded") {

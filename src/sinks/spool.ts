@@ -34,6 +34,9 @@ export interface SpoolStats {
   readonly points: number;
   /** Compressed bytes held (what the bound counts, without the per-batch overhead). */
   readonly bytes: number;
+  /** What the bound counts: bytes plus the per-batch overhead. */
+  readonly usedBytes: number;
+  readonly maxBytes: number;
   readonly oldestSpooledAtMs: number | null;
   /** Points dropped to keep the bound since the spool file was created. */
   readonly droppedPoints: number;
@@ -60,6 +63,7 @@ export class Spool {
   private db: Database.Database | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private batches = 0;
+  private adviceBatches = 0;
   private points = 0;
   private bytes = 0;
   private dropped = 0;
@@ -95,23 +99,33 @@ export class Spool {
         spooled_at INTEGER NOT NULL,
         bytes INTEGER NOT NULL,
         body BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS batches_kind ON batches (kind, id);
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`);
       this.db = db;
       this.stmts = this.prepare(db);
-      const t = db.prepare("SELECT count(*) AS n, sum(points) AS p, sum(bytes) AS b FROM batches").get() as {
+      const t = db
+        .prepare("SELECT count(*) AS n, sum(points) AS p, sum(bytes) AS b, sum(kind) AS a FROM batches")
+        .get() as {
         n: number;
         p: number | null;
         b: number | null;
+        a: number | null;
       };
       this.batches = t.n;
+      this.adviceBatches = t.a ?? 0;
       this.points = t.p ?? 0;
       this.bytes = t.b ?? 0;
-      const d = db.prepare("SELECT value FROM meta WHERE name = 'dropped_points'").get() as { value: number } | undefined;
+      const d = db.prepare("SELECT value FROM meta WHERE name = 'dropped_points'").get() as
+        | { value: number }
+        | undefined;
       this.dropped = d?.value ?? 0;
     } catch (err) {
       this.db?.close();
       this.db = null;
-      throw new SinkError("EA_SPOOL_IO", `cannot open the spool ${this.opts.path}: ${(err as Error).message}`);
+      throw new SinkError(
+        "EA_SPOOL_IO",
+        `cannot open the spool ${this.opts.path}: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -139,21 +153,40 @@ export class Spool {
     return p;
   }
 
-  /** The oldest batch, or null when the spool is empty. */
+  /** Batches waiting (cheap: kept in memory). */
+  get batchCount(): number {
+    return this.batches;
+  }
+
+  /** Advice batches waiting (they are replayed first and not paced). */
+  get adviceWaiting(): number {
+    return this.adviceBatches;
+  }
+
+  /** The oldest advice batch, else the oldest batch; null when the spool is empty. */
   async head(): Promise<SpooledBatch | null> {
     const row = this.open_().stmts.head.get() as
       | { id: number; kind: number; points: number; spooled_at: number; body: Buffer }
       | undefined;
     if (row === undefined) return null;
     const body = (await inflateAsync(row.body)).toString("utf8");
-    return { id: row.id, kind: row.kind === 1 ? "advice" : "telemetry", points: row.points, spooledAtMs: row.spooled_at, body };
+    return {
+      id: row.id,
+      kind: row.kind === 1 ? "advice" : "telemetry",
+      points: row.points,
+      spooledAtMs: row.spooled_at,
+      body,
+    };
   }
 
   /** Deletes a batch once the server has it (or has refused it for good). */
   remove(id: number): void {
-    const gone = this.open_().stmts.remove.get(id) as { points: number; bytes: number } | undefined;
+    const gone = this.open_().stmts.remove.get(id) as
+      | { points: number; bytes: number; kind: number }
+      | undefined;
     if (gone === undefined) return;
     this.batches--;
+    this.adviceBatches -= gone.kind;
     this.points -= gone.points;
     this.bytes -= gone.bytes;
     if (this.batches === 0) this.db!.pragma("incremental_vacuum");
@@ -164,7 +197,15 @@ export class Spool {
     if (this.db !== null && this.batches > 0) {
       oldest = (this.stmts.oldest.get() as { t: number | null }).t;
     }
-    return { batches: this.batches, points: this.points, bytes: this.bytes, oldestSpooledAtMs: oldest, droppedPoints: this.dropped };
+    return {
+      batches: this.batches,
+      points: this.points,
+      bytes: this.bytes,
+      usedBytes: this.bytes + this.batches * BATCH_OVERHEAD_BYTES,
+      maxBytes: this.opts.maxBytes,
+      oldestSpooledAtMs: oldest,
+      droppedPoints: this.dropped,
+    };
   }
 
   /** Size of the database file and its write-ahead log on disk. */
@@ -207,19 +248,35 @@ export class Spool {
         this.bumpDropped(droppedPoints + points);
         return { droppedPoints: droppedPoints + points, refused: true };
       }
-      this.stmts.insert.run(kind === "advice" ? 1 : 0, points, (this.opts.now ?? Date.now)(), body.length, body);
+      this.stmts.insert.run(
+        kind === "advice" ? 1 : 0,
+        points,
+        (this.opts.now ?? Date.now)(),
+        body.length,
+        body,
+      );
       this.batches++;
+      if (kind === "advice") this.adviceBatches++;
       this.points += points;
       this.bytes += body.length;
       if (droppedPoints > 0) this.bumpDropped(droppedPoints);
       return { droppedPoints, refused: false };
     });
-    const before = { batches: this.batches, points: this.points, bytes: this.bytes, dropped: this.dropped };
+    const before = {
+      batches: this.batches,
+      adviceBatches: this.adviceBatches,
+      points: this.points,
+      bytes: this.bytes,
+      dropped: this.dropped,
+    };
     try {
       return tx();
     } catch (err) {
       Object.assign(this, before);
-      throw new SinkError("EA_SPOOL_IO", `cannot write the spool ${this.opts.path}: ${(err as Error).message}`);
+      throw new SinkError(
+        "EA_SPOOL_IO",
+        `cannot write the spool ${this.opts.path}: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -235,10 +292,14 @@ export class Spool {
 
   private prepare(db: Database.Database) {
     return {
-      head: db.prepare("SELECT id, kind, points, spooled_at, body FROM batches ORDER BY id LIMIT 1"),
-      remove: db.prepare("DELETE FROM batches WHERE id = ? RETURNING points, bytes"),
+      head: db.prepare(
+        "SELECT id, kind, points, spooled_at, body FROM batches ORDER BY kind DESC, id LIMIT 1",
+      ),
+      remove: db.prepare("DELETE FROM batches WHERE id = ? RETURNING points, bytes, kind"),
       victims: db.prepare("SELECT id FROM batches WHERE kind = 0 AND id != ? ORDER BY id LIMIT 32"),
-      insert: db.prepare("INSERT INTO batches (kind, points, spooled_at, bytes, body) VALUES (?, ?, ?, ?, ?)"),
+      insert: db.prepare(
+        "INSERT INTO batches (kind, points, spooled_at, bytes, body) VALUES (?, ?, ?, ?, ?)",
+      ),
       oldest: db.prepare("SELECT min(spooled_at) AS t FROM batches"),
       setDropped: db.prepare(
         "INSERT INTO meta (name, value) VALUES ('dropped_points', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",

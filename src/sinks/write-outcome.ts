@@ -11,7 +11,12 @@ import { HttpError } from "@influxdata/influxdb-client";
  *   them again cannot help: count them, log, drop the batch.
  */
 export type WriteOutcome =
-  | { readonly kind: "retry"; readonly status: number | null; readonly reason: string; readonly retryAfterMs: number }
+  | {
+      readonly kind: "retry";
+      readonly status: number | null;
+      readonly reason: string;
+      readonly retryAfterMs: number;
+    }
   | { readonly kind: "refused"; readonly status: number; readonly reason: string }
   | { readonly kind: "reject"; readonly status: number; readonly reason: string };
 
@@ -24,8 +29,9 @@ export function classifyWriteError(err: unknown): WriteOutcome {
     const reason = `HTTP ${status}${serverMessage(e)}`;
     if (REJECT.has(status)) return { kind: "reject", status, reason };
     if (status === 429 || status >= 500) {
-      const after = typeof e.retryAfter === "function" ? e.retryAfter() : 0;
-      return { kind: "retry", status, reason, retryAfterMs: Number.isFinite(after) && after > 0 ? after : 0 };
+      // Retry-After in seconds (the client reads only the seconds form; a date counts as 0).
+      const afterS = typeof e.retryAfter === "function" ? e.retryAfter() : 0;
+      return { kind: "retry", status, reason, retryAfterMs: Number.isFinite(afterS) && afterS > 0 ? afterS * 1000 : 0 };
     }
     return { kind: "refused", status, reason };
   }

@@ -27,10 +27,18 @@ export class LineSplitter {
     this.partial = new Uint8Array(Math.min(4096, options.maxLineBytes));
   }
 
-  /** At a (re)open: forget the partial line; with skipFirstLine, drop up to the next line end. */
-  reset(): void {
+  /**
+   * At a (re)open: forget the partial line (returned as a discard, its end never came); with
+   * skipFirstLine, drop the bytes up to the next line end.
+   */
+  reset(): LineEvent | null {
+    const held = this.held;
     this.held = 0;
     this.dropping = this.o.skipFirstLine ? "first" : "none";
+    if (held === 0) return null;
+    this.stats.discards++;
+    this.stats.discardedBytes += held;
+    return { kind: "discard", bytes: held, detail: `${held} bytes of an unfinished line dropped at reopen` };
   }
 
   push(chunk: Uint8Array): LineEvent[] {

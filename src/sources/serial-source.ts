@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { SerialTransportConfig } from "../config/transport-schemas.js";
-import { FrameParser } from "./frame-parser.js";
-import { LineSplitter } from "./line-splitter.js";
+import { type FrameEvent, FrameParser } from "./frame-parser.js";
+import { type LineEvent, LineSplitter } from "./line-splitter.js";
 import type { ManagedPort } from "./managed-port.js";
 import type { SerialPortManager } from "./serial-port-manager.js";
 import type { Source, SourceSink, SourceStatus } from "./source.js";
@@ -15,7 +15,13 @@ export interface SerialSourceOptions {
   readonly now?: () => number;
 }
 
-type Framer = Pick<LineSplitter, "push"> & { reset(): unknown; readonly stats: object };
+type FramerEvent = LineEvent | FrameEvent;
+
+/** Lines or frames: bytes in, payloads and discards out; `reset` at every (re)open. */
+interface Framer {
+  push(chunk: Uint8Array): readonly FramerEvent[];
+  reset(): FramerEvent | null;
+}
 
 /**
  * A serial device that sends lines (CSV, JSON) or binary frames: each line or frame is one
@@ -56,7 +62,7 @@ export class SerialSource implements Source {
       { path: t.path, baudRate: t.baudRate, dataBits: t.dataBits, stopBits: t.stopBits, parity: t.parity, rtscts: t.rtscts },
       t.reconnect,
     );
-    const deliver = (events: ReturnType<Framer["push"]>) => {
+    const deliver = (events: readonly FramerEvent[]) => {
       for (const e of events) {
         if (e.kind === "discard") {
           this.counters.discards++;
@@ -70,7 +76,7 @@ export class SerialSource implements Source {
     this.unlisten = this.port.listen({
       onOpen: () => {
         const dropped = this.framer.reset();
-        if (dropped) deliver([dropped as Extract<ReturnType<Framer["push"]>[number], { kind: "discard" }>]);
+        if (dropped !== null) deliver([dropped]);
       },
       onData: (chunk) => deliver(this.framer.push(chunk)),
     });

@@ -49,7 +49,9 @@ export class Mosquitto {
 
   /** Starts (again) on the same port and persistence folder. */
   async restart(): Promise<void> {
-    const proc = spawn("mosquitto", ["-c", join(this.dir, "mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn("mosquitto", ["-c", join(this.dir, "mosquitto.conf")], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     proc.stderr?.on("data", (d: Buffer) => {
       this.log += d.toString();
     });

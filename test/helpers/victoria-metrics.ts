@@ -66,7 +66,8 @@ export class VictoriaMetrics {
       } catch {
         // not up yet
       }
-      if (Date.now() > deadline) throw new Error(`victoria-metrics did not answer on ${this.url}: ${this.log}`);
+      if (Date.now() > deadline)
+        throw new Error(`victoria-metrics did not answer on ${this.url}: ${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

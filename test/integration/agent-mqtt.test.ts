@@ -93,7 +93,13 @@ describe.skipIf(!haveTool("mosquitto"))("the agent against a real Mosquitto", ()
     const advices: Advice[] = [];
     await startAgent("it-advice", (adv) => advices.push(adv));
     const c = await connectClient();
-    const levels = [...Array(10).fill(0), 1, ...Array(10).fill(0), ...Array(10).fill(1), ...Array(10).fill(0)];
+    const levels = [
+      ...Array(10).fill(0),
+      1,
+      ...Array(10).fill(0),
+      ...Array(10).fill(1),
+      ...Array(10).fill(0),
+    ];
     let ts = 1_700_000_100_000;
     for (const level of levels) {
       await c.publishAsync("factory/s1/a2/vibration", stepPayload(ts, level), { qos: 1 });
@@ -115,7 +121,11 @@ describe.skipIf(!haveTool("mosquitto"))("the agent against a real Mosquitto", ()
       });
       void c.subscribeAsync("factory/s1/a2/advice", { qos: 1 });
     });
-    expect(retained).toMatchObject({ class: "normal", transition: "recover", episodeId: advices[0]!.episodeId });
+    expect(retained).toMatchObject({
+      class: "normal",
+      transition: "recover",
+      episodeId: advices[0]!.episodeId,
+    });
   });
 
   it("publishes a retained online status, and offline when it stops", async () => {

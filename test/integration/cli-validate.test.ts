@@ -37,7 +37,10 @@ describe("edge-agent validate", () => {
       "bad.yaml": BAD,
       "profiles/step.yaml": STEP_PROFILE,
       "broken-profile.yaml": GOOD.replace(/profile: step/g, "profile: broken"),
-      "profiles/broken.yaml": STEP_PROFILE.replace("samples: 256, gap", "samples: 0, gap").replace("k: 3", "k: 9"),
+      "profiles/broken.yaml": STEP_PROFILE.replace("samples: 256, gap", "samples: 0, gap").replace(
+        "k: 3",
+        "k: 9",
+      ),
     });
     writeStepModel(dir.path("models"));
   });
@@ -54,7 +57,10 @@ describe("edge-agent validate", () => {
       /bad\.yaml: topicPrefix: no MQTT wildcards/,
       /bad\.yaml: sites\[0\]\.assets\[1\]\.id: duplicate asset "s1\/a1"/,
     ]) {
-      expect(lines.some((l) => want.test(l)), `${want} in\n${r.stdout}`).toBe(true);
+      expect(
+        lines.some((l) => want.test(l)),
+        `${want} in\n${r.stdout}`,
+      ).toBe(true);
     }
     expect(lines.at(-1)).toMatch(/^5 problem\(s\) found \(EA_CONFIG_INVALID\)$/);
   });

@@ -23,16 +23,26 @@ sites:
 /** 10 kinds of bad payload for the step profile (256-sample JSON blocks, 1 kHz, ≤ 4 KiB). */
 function malformed(i: number): string | Buffer {
   switch (i % 10) {
-    case 0: return "{not json";
-    case 1: return '{"ts": "yesterday", "fs": 1000, "samples": [1,2]}';
-    case 2: return `{"ts": ${i}, "fs": 1000}`;
-    case 3: return `{"ts": ${i}, "fs": 1000, "samples": [${new Array(255).fill(0).join(",")}]}`;
-    case 4: return `{"ts": ${i}, "fs": 1000, "samples": [${new Array(256).fill("1e999").join(",")}]}`;
-    case 5: return `{"ts": ${i}, "fs": 48000, "samples": [${new Array(256).fill(0).join(",")}]}`;
-    case 6: return Buffer.alloc(300_000, 0x20);
-    case 7: return Buffer.from([0xff, 0xfe, 0x00, 0x01]);
-    case 8: return `{"ts": ${i}, "fs": 1000, "samples": ["a"]}`;
-    default: return "[]";
+    case 0:
+      return "{not json";
+    case 1:
+      return '{"ts": "yesterday", "fs": 1000, "samples": [1,2]}';
+    case 2:
+      return `{"ts": ${i}, "fs": 1000}`;
+    case 3:
+      return `{"ts": ${i}, "fs": 1000, "samples": [${new Array(255).fill(0).join(",")}]}`;
+    case 4:
+      return `{"ts": ${i}, "fs": 1000, "samples": [${new Array(256).fill("1e999").join(",")}]}`;
+    case 5:
+      return `{"ts": ${i}, "fs": 48000, "samples": [${new Array(256).fill(0).join(",")}]}`;
+    case 6:
+      return Buffer.alloc(300_000, 0x20);
+    case 7:
+      return Buffer.from([0xff, 0xfe, 0x00, 0x01]);
+    case 8:
+      return `{"ts": ${i}, "fs": 1000, "samples": ["a"]}`;
+    default:
+      return "[]";
   }
 }
 
@@ -52,7 +62,10 @@ describe.skipIf(!haveTool("mosquitto"))("a malformed payload storm against the a
   it("counts 10,000 malformed payloads as 10,000 discards, stays alive with bounded memory and logs summaries, not lines per payload", async () => {
     const agent = new AgentProcess(["run", "--config", dir.path("fleet.yaml")], { MQTT_URL: broker.url });
     try {
-      expect(await waitFor(() => agent.lines.some((l) => l.msg === "agent started"), 15_000), agent.stderr).toBe(true);
+      expect(
+        await waitFor(() => agent.lines.some((l) => l.msg === "agent started"), 15_000),
+        agent.stderr,
+      ).toBe(true);
       const c = await mqtt.connectAsync(broker.url, { clientId: "storm-pub" });
       const rssBefore = agent.rssKb();
       const N = 10_000;
@@ -69,14 +82,19 @@ describe.skipIf(!haveTool("mosquitto"))("a malformed payload storm against the a
       const counted = () =>
         agent.lines
           .filter((l) => l.msg === "payloads discarded since the last summary")
-          .reduce((s, l) => s + Object.values(l.discarded as Record<string, number>).reduce((a, b) => a + b, 0), 0);
+          .reduce(
+            (s, l) => s + Object.values(l.discarded as Record<string, number>).reduce((a, b) => a + b, 0),
+            0,
+          );
       expect(await waitFor(() => counted() >= N, 30_000)).toBe(true);
       await new Promise((r) => setTimeout(r, 1200));
       expect(counted()).toBe(N);
       expect(agent.alive()).toBe(true);
       peakKb = Math.max(peakKb, agent.rssKb());
       // One "first discard" line per reason, not one per payload.
-      const firsts = agent.lines.filter((l) => l.msg === "discarding bad payloads (counted; summarised every interval)");
+      const firsts = agent.lines.filter(
+        (l) => l.msg === "discarding bad payloads (counted; summarised every interval)",
+      );
       expect(firsts.length).toBeLessThanOrEqual(10);
       expect(agent.lines.length).toBeLessThan(200);
       await c.endAsync();
@@ -86,9 +104,19 @@ describe.skipIf(!haveTool("mosquitto"))("a malformed payload storm against the a
       const byReason = stopped?.discarded as Record<string, number>;
       expect(Object.values(byReason).reduce((a, b) => a + b, 0)).toBe(N);
       expect(Object.keys(byReason).sort()).toEqual(
-        ["bad_json", "bad_type", "missing_field", "non_finite", "oversize", "sample_rate_mismatch", "wrong_length"].sort(),
+        [
+          "bad_json",
+          "bad_type",
+          "missing_field",
+          "non_finite",
+          "oversize",
+          "sample_rate_mismatch",
+          "wrong_length",
+        ].sort(),
       );
-      process.stdout.write(`storm: RSS ${rssBefore} kB before, peak ${peakKb} kB; discards ${JSON.stringify(byReason)}\n`);
+      process.stdout.write(
+        `storm: RSS ${rssBefore} kB before, peak ${peakKb} kB; discards ${JSON.stringify(byReason)}\n`,
+      );
       expect(peakKb - rssBefore).toBeLessThan(100 * 1024);
     } finally {
       await agent.stop("SIGKILL");
