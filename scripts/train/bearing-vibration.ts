@@ -30,6 +30,7 @@ import type { FeatureRows, RecordingSignal } from "../../src/training/bearing-wi
 import { loadRecordings } from "../../src/training/bearing-windows.js";
 import { exportMlp } from "../../src/training/onnx/export-mlp.js";
 import { writeModelFolder } from "../../src/training/onnx/write-model-folder.js";
+import { driftStats } from "../../src/training/training-stats.js";
 import { argValue } from "./args.js";
 
 const SIZES: [number, number] = [0.007, 0.021];
@@ -245,7 +246,10 @@ async function main(): Promise<void> {
         "Ball faults show weak envelope lines; their recall leans on the shape and band-share features.",
       ],
     },
-    trainingStats: { featureQuantiles: featureQuantiles(final.data.train) },
+    trainingStats: {
+      featureQuantiles: featureQuantiles(final.data.train),
+      ...driftStats(final.data.train.X, final.data.train.names, final.data.train.y, labels),
+    },
   });
   console.log(`\nwrote ${out} (model.onnx ${bytes.length} bytes, sha256 ${written.sha256})`);
   console.log(

@@ -30,6 +30,7 @@ import type { Manifest } from "../../src/inference/manifest-schema.js";
 import { averagePrecision, binaryMetrics } from "../../src/training/metrics.js";
 import { exportTreeEnsemble } from "../../src/training/onnx/export-tree-ensemble.js";
 import { writeModelFolder } from "../../src/training/onnx/write-model-folder.js";
+import { driftStats } from "../../src/training/training-stats.js";
 import { predictTreeEnsemble } from "../../src/training/tree-predict.js";
 import type { FeatureMatrix } from "../../src/training/trees-binning.js";
 import { type TrainedTrees, trainGradientBoosting } from "../../src/training/trees-boosting.js";
@@ -251,7 +252,10 @@ async function main(): Promise<void> {
       ),
     },
     metrics: {},
-    trainingStats: { quantiles: quantiles(dev.x, features) },
+    trainingStats: {
+      quantiles: quantiles(dev.x, features),
+      ...driftStats(dev.x.values, features, dev.y, LABELS),
+    },
   };
   writeModelFolder(OUT, onnx, manifest);
 

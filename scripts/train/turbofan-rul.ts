@@ -81,7 +81,9 @@ interface Candidate {
 function subset(x: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
   const d = x.nFeatures;
   const values = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => values.set(x.values.subarray(r * d, r * d + d), i * d));
+  rows.forEach((r, i) => {
+    values.set(x.values.subarray(r * d, r * d + d), i * d);
+  });
   return { nRows: rows.length, nFeatures: d, values };
 }
 
@@ -128,8 +130,8 @@ const forest: Candidate = {
   },
 };
 
-const mlp: Candidate = {
-  name: "MLP 64-32, Adam, early stopping on 10% of the training engines",
+const mlp = (hidden: readonly number[], lr: number, weightDecay: number, batchSize: number): Candidate => ({
+  name: `MLP ${hidden.join("-")}, Adam lr ${lr}, weight decay ${weightDecay}, batch ${batchSize}, early stopping on 10% of the training engines`,
   fit(x, y, engineOfRow) {
     // Early-stopping rows come from whole engines, never from an engine being fit.
     const engines = [...new Set(engineOfRow)];
@@ -139,20 +141,22 @@ const mlp: Candidate = {
     );
     const fitRows: number[] = [];
     const valRows: number[] = [];
-    engineOfRow.forEach((e, r) => (valEngines.has(e) ? valRows : fitRows).push(r));
+    engineOfRow.forEach((e, r) => {
+      (valEngines.has(e) ? valRows : fitRows).push(r);
+    });
     const xf = subset(x, fitRows);
     const xv = subset(x, valRows);
     const r = trainMlp(
       xf.values,
       Float32Array.from(fitRows, (i) => y[i]!),
       {
-        hidden: [64, 32],
+        hidden,
         task: "regressor",
-        epochs: 150,
-        batchSize: 128,
-        lr: 1e-3,
-        weightDecay: 1e-4,
-        patience: 15,
+        epochs: 200,
+        batchSize,
+        lr,
+        weightDecay,
+        patience: 20,
         val: { X: xv.values, y: Float32Array.from(valRows, (i) => y[i]!) },
         seed: SEED,
         inputName: "features",
@@ -164,11 +168,15 @@ const mlp: Candidate = {
       ship: () => ({ onnx: exportMlp(r.mlp) }),
     };
   },
-};
+});
 
-const CANDIDATES: Candidate[] = [boosting(4, 300, 0.05), boosting(6, 300, 0.03), forest, mlp].filter(
-  (c) => ONLY === undefined || ONLY.some((o) => c.name.startsWith(o)),
-);
+const CANDIDATES: Candidate[] = [
+  boosting(4, 300, 0.05),
+  boosting(6, 300, 0.03),
+  forest,
+  mlp([64, 32], 1e-3, 1e-4, 128),
+  mlp([128, 64], 3e-4, 1e-3, 64),
+].filter((c) => ONLY === undefined || ONLY.some((o) => c.name.startsWith(o)));
 
 async function main(): Promise<void> {
   const set = await readCmapssFolder(DATA, { layout: "training" });
@@ -194,7 +202,9 @@ async function main(): Promise<void> {
   const rand = mulberry32(SEED);
   const order = permutation(engines.length, rand);
   const foldOf = new Int32Array(engines.length);
-  order.forEach((k, i) => (foldOf[k] = i % FOLDS));
+  order.forEach((k, i) => {
+    foldOf[k] = i % FOLDS;
+  });
   const cuts = engines.map((e) =>
     Array.from({ length: CUT_DRAWS }, () => {
       const lo = Math.min(31, e.nCycles - 1);
@@ -208,14 +218,18 @@ async function main(): Promise<void> {
     for (let f = 0; f < FOLDS; f++) {
       const trainRows: number[] = [];
       const testRows: number[] = [];
-      engineOfRow.forEach((k, r) => (foldOf[k] === f ? testRows : trainRows).push(r));
+      engineOfRow.forEach((k, r) => {
+        (foldOf[k] === f ? testRows : trainRows).push(r);
+      });
       const model = c.fit(
         subset(x, trainRows),
         Float32Array.from(trainRows, (r) => y[r]!),
         Int32Array.from(trainRows, (r) => engineOfRow[r]!),
       );
       const p = model.predict(subset(x, testRows));
-      testRows.forEach((r, i) => (oof[r] = p[i]!));
+      testRows.forEach((r, i) => {
+        oof[r] = p[i]!;
+      });
     }
     // (a) last cycle after each random cut; (b) every window.
     const cutTruth: number[] = [];

@@ -80,12 +80,24 @@ export function snapshot(a: Advice): AdviceSnapshot {
 }
 
 /** One ticket per episode and target: `site/asset/fault/episode/ticket:target`. */
-export function ticketKey(site: string, asset: string, fault: string, episode: string, target: string): string {
+export function ticketKey(
+  site: string,
+  asset: string,
+  fault: string,
+  episode: string,
+  target: string,
+): string {
   return `${site}/${asset}/${fault}/${episode}/ticket:${target}`;
 }
 
 /** A command is sent at most once per episode, fault and name. */
-export function commandKey(site: string, asset: string, fault: string, episode: string, command: string): string {
+export function commandKey(
+  site: string,
+  asset: string,
+  fault: string,
+  episode: string,
+  command: string,
+): string {
   return `${site}/${asset}/${fault}/${episode}/command:${command}`;
 }
 

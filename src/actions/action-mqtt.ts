@@ -15,7 +15,13 @@ export interface ActionMqtt {
 export type ActionTopicKind = "request" | "confirm" | "audit";
 
 /** `<prefix>/<site>/<asset>/actions/<id>/<kind>` */
-export function actionTopic(prefix: string, site: string, asset: string, id: string, kind: ActionTopicKind): string {
+export function actionTopic(
+  prefix: string,
+  site: string,
+  asset: string,
+  id: string,
+  kind: ActionTopicKind,
+): string {
   return `${prefix}/${site}/${asset}/actions/${id}/${kind}`;
 }
 
@@ -25,7 +31,10 @@ export function confirmFilter(prefix: string): string {
 }
 
 /** Site, asset and id of a confirmation topic, or null when the topic is not one. */
-export function parseConfirmTopic(prefix: string, topic: string): { site: string; asset: string; id: string } | null {
+export function parseConfirmTopic(
+  prefix: string,
+  topic: string,
+): { site: string; asset: string; id: string } | null {
   if (!topic.startsWith(`${prefix}/`)) return null;
   const rest = topic.slice(prefix.length + 1).split("/");
   if (rest.length !== 5 || rest[2] !== "actions" || rest[4] !== "confirm") return null;

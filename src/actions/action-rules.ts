@@ -1,4 +1,9 @@
-import { type ActionMode, type ActionRule, ACTION_MODES, type ProfileActions } from "../config/actions-schema.js";
+import {
+  type ActionMode,
+  type ActionRule,
+  ACTION_MODES,
+  type ProfileActions,
+} from "../config/actions-schema.js";
 import { type Advice, severityRank } from "../types.js";
 import {
   type CommandJobPayload,
@@ -54,7 +59,16 @@ export function planJobs(advice: Advice, ctx: PlanContext): Plan {
 
   const ticketJob = (t: EpisodeTicket, kind: PlannedJob["kind"], suffix: string): PlannedJob => {
     const payload: TicketJobPayload = { type: "ticket", advice: snap, openedFor: t.openedFor };
-    return { ...base, key: `${t.ticketKey}#${suffix}`, lane: t.ticketKey, kind, target: t.target, cmdId: null, payload, expiresAtMs: null };
+    return {
+      ...base,
+      key: `${t.ticketKey}#${suffix}`,
+      lane: t.ticketKey,
+      kind,
+      target: t.target,
+      cmdId: null,
+      payload,
+      expiresAtMs: null,
+    };
   };
 
   if (advice.transition === "recover" || advice.fault === ctx.normalClass) {
@@ -64,7 +78,8 @@ export function planJobs(advice: Advice, ctx: PlanContext): Plan {
 
   const rules = (ctx.actions?.rules ?? []).filter((r) => matches(r, advice));
   if (advice.transition !== "raise") {
-    for (const t of ctx.episodeTickets) jobs.push(ticketJob(t, "ticket.update", `update@${advice.changedAtMs}`));
+    for (const t of ctx.episodeTickets)
+      jobs.push(ticketJob(t, "ticket.update", `update@${advice.changedAtMs}`));
   }
   const targets = unique(rules.flatMap((r) => r.tickets));
   for (const target of targets) {
@@ -90,7 +105,8 @@ export function planJobs(advice: Advice, ctx: PlanContext): Plan {
         continue;
       }
       const params: Record<string, number> = {};
-      for (const [p, spec] of Object.entries(cfg.params)) if (spec.default !== undefined) params[p] = spec.default;
+      for (const [p, spec] of Object.entries(cfg.params))
+        if (spec.default !== undefined) params[p] = spec.default;
       if (typeof ref !== "string") Object.assign(params, ref.params);
       const key = commandKey(advice.site, advice.asset, advice.fault, advice.episodeId, name);
       const payload: CommandJobPayload = { type: "command", advice: snap, command: name, params, mode };

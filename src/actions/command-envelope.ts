@@ -20,7 +20,11 @@ const SAFE_TEXT = /^[A-Za-z0-9_.:-]*$/;
  * none it does not name, each within min/max (and an integer where it says so). Throws
  * EA_COMMAND_LIMITS listing what is wrong.
  */
-export function checkParams(name: string, cmd: CommandConfig, params: Readonly<Record<string, number>>): void {
+export function checkParams(
+  name: string,
+  cmd: CommandConfig,
+  params: Readonly<Record<string, number>>,
+): void {
   const problems: string[] = [];
   for (const [p, v] of Object.entries(params)) {
     const spec = cmd.params[p];
@@ -32,7 +36,8 @@ export function checkParams(name: string, cmd: CommandConfig, params: Readonly<R
     if (bad !== null) problems.push(`${p}: ${bad}`);
   }
   for (const p of Object.keys(cmd.params)) if (params[p] === undefined) problems.push(`${p}: no value`);
-  if (problems.length > 0) throw new ActionError("EA_COMMAND_LIMITS", `command "${name}": ${problems.join("; ")}`);
+  if (problems.length > 0)
+    throw new ActionError("EA_COMMAND_LIMITS", `command "${name}": ${problems.join("; ")}`);
 }
 
 /** The payload (MQTT) or frame (serial) of a command, with its placeholders filled in. */
@@ -54,13 +59,18 @@ export function renderCommand(cmd: CommandConfig, v: CommandValues): Buffer {
   };
   const text = template.replace(/\{\{\s*([^}\s]+)\s*\}\}/g, (_m, key: string) => {
     const value = Object.hasOwn(v.params, key) ? v.params[key] : builtins[key];
-    if (value === undefined) throw new ActionError("EA_COMMAND_LIMITS", `command "${v.command}": no value for {{${key}}}`);
+    if (value === undefined)
+      throw new ActionError("EA_COMMAND_LIMITS", `command "${v.command}": no value for {{${key}}}`);
     if (typeof value === "number") {
-      if (!Number.isFinite(value)) throw new ActionError("EA_COMMAND_LIMITS", `command "${v.command}": ${key} is ${value}`);
+      if (!Number.isFinite(value))
+        throw new ActionError("EA_COMMAND_LIMITS", `command "${v.command}": ${key} is ${value}`);
       return String(value);
     }
     if (!SAFE_TEXT.test(value)) {
-      throw new ActionError("EA_COMMAND_LIMITS", `command "${v.command}": ${key} "${value}" is not a plain identifier`);
+      throw new ActionError(
+        "EA_COMMAND_LIMITS",
+        `command "${v.command}": ${key} "${value}" is not a plain identifier`,
+      );
     }
     return value;
   });

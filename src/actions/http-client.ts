@@ -42,9 +42,13 @@ export async function httpRequest(req: HttpRequest, what: string): Promise<HttpR
     if (timeout.aborted) why = `no answer within ${req.timeoutMs} ms`;
     else if (req.signal.aborted) why = "aborted: the outbox is stopping";
     else why = e.cause?.code ?? e.cause?.message ?? e.message;
-    throw new ActionError("EA_TICKET_UNAVAILABLE", `${what}: ${req.method} ${redactUrl(req.url)} failed (${why})`, {
-      retryable: true,
-    });
+    throw new ActionError(
+      "EA_TICKET_UNAVAILABLE",
+      `${what}: ${req.method} ${redactUrl(req.url)} failed (${why})`,
+      {
+        retryable: true,
+      },
+    );
   }
 }
 
@@ -74,7 +78,9 @@ export function expectOk(res: HttpResponse, what: string): void {
     });
   }
   if (res.status === 401 || res.status === 403) {
-    throw new ActionError("EA_TICKET_AUTH", `${detail} (check the target's credentials)`, { status: res.status });
+    throw new ActionError("EA_TICKET_AUTH", `${detail} (check the target's credentials)`, {
+      status: res.status,
+    });
   }
   throw new ActionError("EA_TICKET_REJECTED", detail, { status: res.status });
 }
@@ -86,10 +92,14 @@ export function jsonBody(res: HttpResponse, what: string): unknown {
   try {
     return JSON.parse(res.text) as unknown;
   } catch {
-    throw new ActionError("EA_TICKET_UNAVAILABLE", `${what}: expected a JSON answer, found ${snippet(res.text)}`, {
-      retryable: true,
-      status: res.status,
-    });
+    throw new ActionError(
+      "EA_TICKET_UNAVAILABLE",
+      `${what}: expected a JSON answer, found ${snippet(res.text)}`,
+      {
+        retryable: true,
+        status: res.status,
+      },
+    );
   }
 }
 

@@ -48,9 +48,14 @@ export class JiraTarget implements TicketTarget {
       ...(priority !== undefined ? { priority: { name: priority } } : {}),
     };
     const what = `Jira ${this.name} create issue`;
-    const json = jsonBody(await this.request("POST", "/issue", call, what, { fields }), what) as { id?: unknown; key?: unknown };
+    const json = jsonBody(await this.request("POST", "/issue", call, what, { fields }), what) as {
+      id?: unknown;
+      key?: unknown;
+    };
     if (typeof json?.key !== "string") {
-      throw new ActionError("EA_TICKET_UNAVAILABLE", `${what}: expected an issue key in the answer`, { retryable: true });
+      throw new ActionError("EA_TICKET_UNAVAILABLE", `${what}: expected an issue key in the answer`, {
+        retryable: true,
+      });
     }
     return { id: typeof json.id === "string" ? json.id : json.key, key: json.key };
   }
@@ -63,8 +68,12 @@ export class JiraTarget implements TicketTarget {
     });
     const path = this.cfg.deployment === "cloud" ? "/search/jql" : "/search";
     const what = `Jira ${this.name} search issue`;
-    const json = jsonBody(await this.request("GET", `${path}?${q}`, call, what), what) as { issues?: unknown };
-    const first = Array.isArray(json?.issues) ? (json.issues[0] as { id?: unknown; key?: unknown } | undefined) : undefined;
+    const json = jsonBody(await this.request("GET", `${path}?${q}`, call, what), what) as {
+      issues?: unknown;
+    };
+    const first = Array.isArray(json?.issues)
+      ? (json.issues[0] as { id?: unknown; key?: unknown } | undefined)
+      : undefined;
     if (first === undefined || typeof first.key !== "string") return null;
     return { id: typeof first.id === "string" ? first.id : first.key, key: first.key };
   }
@@ -79,12 +88,17 @@ export class JiraTarget implements TicketTarget {
   async resolve(call: TicketCall, remote: RemoteTicket): Promise<void> {
     if (call.retry && (await this.isDone(call, remote))) return;
     const listWhat = `Jira ${this.name} transitions of ${remote.key}`;
-    const list = jsonBody(await this.request("GET", `/issue/${enc(remote.key)}/transitions`, call, listWhat), listWhat) as {
+    const list = jsonBody(
+      await this.request("GET", `/issue/${enc(remote.key)}/transitions`, call, listWhat),
+      listWhat,
+    ) as {
       transitions?: Transition[];
     };
     const transitions = Array.isArray(list?.transitions) ? list.transitions : [];
     const wanted = this.cfg.resolveTransition.toLowerCase();
-    const t = transitions.find((x) => x.name?.toLowerCase() === wanted || x.to?.name?.toLowerCase() === wanted);
+    const t = transitions.find(
+      (x) => x.name?.toLowerCase() === wanted || x.to?.name?.toLowerCase() === wanted,
+    );
     if (t === undefined) {
       if (await this.isDone(call, remote)) return;
       throw new ActionError(
@@ -109,7 +123,10 @@ export class JiraTarget implements TicketTarget {
 
   private async isDone(call: TicketCall, remote: RemoteTicket): Promise<boolean> {
     const what = `Jira ${this.name} read status of ${remote.key}`;
-    const json = jsonBody(await this.request("GET", `/issue/${enc(remote.key)}?fields=status`, call, what), what) as {
+    const json = jsonBody(
+      await this.request("GET", `/issue/${enc(remote.key)}?fields=status`, call, what),
+      what,
+    ) as {
       fields?: { status?: { statusCategory?: { key?: string } } };
     };
     return json?.fields?.status?.statusCategory?.key === "done";
@@ -121,7 +138,9 @@ export class JiraTarget implements TicketTarget {
     return {
       type: "doc",
       version: 1,
-      content: text.split("\n").map((line) => ({ type: "paragraph", content: line === "" ? [] : [{ type: "text", text: line }] })),
+      content: text
+        .split("\n")
+        .map((line) => ({ type: "paragraph", content: line === "" ? [] : [{ type: "text", text: line }] })),
     };
   }
 

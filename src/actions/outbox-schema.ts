@@ -84,7 +84,7 @@ export type JobState =
   | "refused"
   | "unknown";
 
-export const FINAL_STATES: readonly JobState[] = [
+export const FINAL_STATES = [
   "done",
   "acked",
   "failed",
@@ -93,7 +93,9 @@ export const FINAL_STATES: readonly JobState[] = [
   "rejected",
   "refused",
   "unknown",
-];
+] as const satisfies readonly JobState[];
+export type FinalState = (typeof FINAL_STATES)[number];
+export type OpenState = Exclude<JobState, FinalState>;
 
 export interface JobRow {
   readonly id: number;

@@ -4,10 +4,12 @@ import Database from "better-sqlite3";
 import { ActionError } from "./action-error.js";
 import type { PlannedJob } from "./action-jobs.js";
 import type { EpisodeTicket } from "./action-rules.js";
+import { type OutboxQueries, prepareQueries } from "./outbox-queries.js";
 import {
-  FINAL_STATES,
+  type FinalState,
   type JobRow,
   type JobState,
+  type OpenState,
   SCHEMA_SQL,
   SCHEMA_VERSION,
   type TicketRow,
@@ -18,6 +20,8 @@ import {
 export interface OutboxLimits {
   readonly maxJobs: number;
   readonly maxBytes: number;
+  /** How long opening waits for a lock held by another process (a crashed one's goes at once). */
+  readonly busyTimeoutMs?: number;
 }
 
 export interface OutboxCounts {
@@ -26,7 +30,6 @@ export interface OutboxCounts {
   readonly bytes: number;
 }
 
-const FINAL_SQL = FINAL_STATES.map((s) => `'${s}'`).join(",");
 /** Attempt records kept per job (the newest). */
 const KEEP_ATTEMPTS = 50;
 
@@ -39,14 +42,14 @@ export class OutboxStore {
   private readonly db: Database.Database;
   private readonly limits: OutboxLimits;
   private readonly pageSize: number;
-  private readonly q: ReturnType<typeof prepare>;
+  private readonly q: OutboxQueries;
 
   private constructor(db: Database.Database, limits: OutboxLimits) {
     this.db = db;
     this.limits = limits;
     this.pageSize = db.pragma("page_size", { simple: true }) as number;
     db.pragma(`max_page_count = ${Math.max(64, Math.ceil(limits.maxBytes / this.pageSize))}`);
-    this.q = prepare(db);
+    this.q = prepareQueries(db);
   }
 
   /** Opens (creating) the file; throws EA_OUTBOX_OPEN when it cannot be used. */
@@ -54,14 +57,15 @@ export class OutboxStore {
     let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(file), { recursive: true });
-      db = new Database(file, { timeout: 5000 });
+      db = new Database(file, { timeout: limits.busyTimeoutMs ?? 5000 });
       db.pragma("locking_mode = EXCLUSIVE");
       const mode = db.pragma("journal_mode = WAL", { simple: true });
       if (mode !== "wal") throw new Error(`journal_mode is ${String(mode)}, expected wal`);
       db.pragma("synchronous = FULL");
       db.pragma("journal_size_limit = 4194304");
       const version = db.pragma("user_version", { simple: true }) as number;
-      if (version > SCHEMA_VERSION) throw new Error(`schema version ${version} is newer than this agent's ${SCHEMA_VERSION}`);
+      if (version > SCHEMA_VERSION)
+        throw new Error(`schema version ${version} is newer than this agent's ${SCHEMA_VERSION}`);
       db.exec("BEGIN IMMEDIATE"); // takes the exclusive lock now: a second agent fails here
       db.exec(SCHEMA_SQL);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -70,7 +74,8 @@ export class OutboxStore {
     } catch (err) {
       db?.close();
       const e = err as Error & { code?: string };
-      const why = e.code === "SQLITE_BUSY" ? "locked by another process (is a second agent running?)" : e.message;
+      const why =
+        e.code === "SQLITE_BUSY" ? "locked by another process (is a second agent running?)" : e.message;
       throw new ActionError("EA_OUTBOX_OPEN", `cannot open the outbox ${file}: ${why}`);
     }
   }
@@ -115,7 +120,10 @@ export class OutboxStore {
       return run.immediate();
     } catch (err) {
       if ((err as { code?: string }).code === "SQLITE_FULL") {
-        throw new ActionError("EA_OUTBOX_FULL", `the outbox file reached its limit of ${this.limits.maxBytes} bytes`);
+        throw new ActionError(
+          "EA_OUTBOX_FULL",
+          `the outbox file reached its limit of ${this.limits.maxBytes} bytes`,
+        );
       }
       throw err;
     }
@@ -152,7 +160,13 @@ export class OutboxStore {
     return r === undefined ? null : toTicketRow(r);
   }
 
-  setTicketRemote(ticketKey: string, remoteId: string, remoteKey: string, state: TicketRow["state"], nowMs: number): void {
+  setTicketRemote(
+    ticketKey: string,
+    remoteId: string,
+    remoteKey: string,
+    state: TicketRow["state"],
+    nowMs: number,
+  ): void {
     this.q.setTicket.run(remoteId, remoteKey, state, nowMs, ticketKey);
   }
 
@@ -193,13 +207,15 @@ export class OutboxStore {
    * whatever happens next).
    */
   beginAttempt(id: number, nowMs: number, markSent = false): number {
-    return this.db.transaction(() => {
-      this.q.beginAttempt.run(markSent ? nowMs : null, id);
-      const n = (this.q.job.get(id) as { attempts: number }).attempts;
-      this.q.insertAttempt.run(id, n, nowMs);
-      this.q.trimAttempts.run(id, n - KEEP_ATTEMPTS);
-      return n;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.q.beginAttempt.run(markSent ? nowMs : null, id);
+        const n = (this.q.job.get(id) as { attempts: number }).attempts;
+        this.q.insertAttempt.run(id, n, nowMs);
+        this.q.trimAttempts.run(id, n - KEEP_ATTEMPTS);
+        return n;
+      })
+      .immediate();
   }
 
   endAttempt(id: number, n: number, nowMs: number, outcome: string, detail: string | null): void {
@@ -209,6 +225,33 @@ export class OutboxStore {
   /** Back to pending, due again at `dueAtMs`. */
   retryAt(id: number, dueAtMs: number, error: string): void {
     this.q.retry.run(dueAtMs, error, id);
+  }
+
+  /**
+   * After a stop or crash: ticket deliveries that were in flight become due again (their
+   * target looks before it writes, as for any retry); commands that were in flight become
+   * `unknown`, never sent again. Returns the jobs found, as they were.
+   */
+  recoverInterrupted(nowMs: number): JobRow[] {
+    return this.db
+      .transaction(() => {
+        const found = this.inState("sending");
+        for (const job of found) {
+          if (job.kind === "command") {
+            this.finish(
+              job.id,
+              "unknown",
+              nowMs,
+              "EA_COMMAND_OUTCOME_UNKNOWN",
+              "the agent stopped while sending it: it may or may not have gone out",
+            );
+          } else {
+            this.retryAt(job.id, nowMs, "interrupted: the agent stopped during delivery");
+          }
+        }
+        return found;
+      })
+      .immediate();
   }
 
   /** Due again at `dueAtMs`, in the same state (a command waiting for the broker). */
@@ -227,8 +270,13 @@ export class OutboxStore {
   /** Sets a non-final state with the fields it comes with. */
   transition(
     id: number,
-    state: Exclude<JobState, (typeof FINAL_STATES)[number]>,
-    f: { deadlineAtMs?: number | null; sentAtMs?: number; confirmedBy?: string; params?: Record<string, number> } = {},
+    state: OpenState,
+    f: {
+      deadlineAtMs?: number | null;
+      sentAtMs?: number;
+      confirmedBy?: string;
+      params?: Record<string, number>;
+    } = {},
   ): void {
     this.q.transition.run({
       id,
@@ -241,7 +289,7 @@ export class OutboxStore {
   }
 
   /** A final state: the job is finished and leaves its lane. */
-  finish(id: number, state: (typeof FINAL_STATES)[number], nowMs: number, outcome: string, error: string | null = null): void {
+  finish(id: number, state: FinalState, nowMs: number, outcome: string, error: string | null = null): void {
     this.q.finish.run(state, nowMs, outcome, error, id);
   }
 
@@ -252,14 +300,16 @@ export class OutboxStore {
 
   /** Deletes finished jobs older than `beforeMs`, their attempts, and closed tickets no job refers to. */
   prune(beforeMs: number): number {
-    return this.db.transaction(() => {
-      const n = this.q.pruneFinished.run(beforeMs).changes;
-      if (n > 0) {
-        this.q.pruneAttempts.run();
-        this.q.pruneTickets.run();
-      }
-      return n;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const n = this.q.pruneFinished.run(beforeMs).changes;
+        if (n > 0) {
+          this.q.pruneAttempts.run();
+          this.q.pruneTickets.run();
+        }
+        return n;
+      })
+      .immediate();
   }
 
   counts(): OutboxCounts {
@@ -268,75 +318,4 @@ export class OutboxStore {
     const free = this.db.pragma("freelist_count", { simple: true }) as number;
     return { jobs: c.jobs, active: c.active ?? 0, bytes: (pages - free) * this.pageSize };
   }
-}
-
-function prepare(db: Database.Database) {
-  return {
-    keyExists: db.prepare("SELECT 1 FROM jobs WHERE key = ?"),
-    insertJob: db.prepare(
-      `INSERT INTO jobs (key, lane, kind, target, site, asset, fault, episode, cmd_id, payload, state, created_at, due_at, expires_at)
-       VALUES (@key, @lane, @kind, @target, @site, @asset, @fault, @episode, @cmd_id, @payload, 'pending', @created_at, @due_at, @expires_at)`,
-    ),
-    insertTicket: db.prepare(
-      `INSERT OR IGNORE INTO tickets (ticket_key, target, site, asset, episode, opened_for, state, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'planned', ?)`,
-    ),
-    episodeTickets: db.prepare(
-      "SELECT ticket_key, target, opened_for FROM tickets WHERE site = ? AND asset = ? AND episode = ? ORDER BY rowid",
-    ),
-    ticket: db.prepare("SELECT * FROM tickets WHERE ticket_key = ?"),
-    setTicket: db.prepare("UPDATE tickets SET remote_id = ?, remote_key = ?, state = ?, updated_at = ? WHERE ticket_key = ?"),
-    job: db.prepare("SELECT * FROM jobs WHERE id = ?"),
-    byKey: db.prepare("SELECT * FROM jobs WHERE key = ?"),
-    byCmdId: db.prepare("SELECT * FROM jobs WHERE cmd_id = ?"),
-    due: db.prepare(
-      `SELECT j.* FROM jobs j
-       WHERE j.active = 1 AND j.state IN ('pending', 'confirmed') AND j.due_at <= ?
-         AND j.id = (SELECT MIN(k.id) FROM jobs k WHERE k.lane = j.lane AND k.active = 1)
-       ORDER BY j.due_at, j.id LIMIT ?`,
-    ),
-    inState: db.prepare("SELECT * FROM jobs WHERE active = 1 AND state = ? ORDER BY id"),
-    nextWake: db.prepare(
-      `SELECT MIN(t) AS t FROM (
-         SELECT MIN(j.due_at) AS t FROM jobs j WHERE j.active = 1 AND j.state IN ('pending', 'confirmed')
-           AND j.id = (SELECT MIN(k.id) FROM jobs k WHERE k.lane = j.lane AND k.active = 1)
-         UNION ALL SELECT MIN(deadline_at) FROM jobs WHERE active = 1 AND deadline_at IS NOT NULL
-         UNION ALL SELECT MIN(expires_at) FROM jobs WHERE active = 1 AND expires_at IS NOT NULL
-           AND state IN ('pending', 'confirmed', 'awaiting_confirm'))`,
-    ),
-    beginAttempt: db.prepare(
-      "UPDATE jobs SET attempts = attempts + 1, state = 'sending', sent_at = COALESCE(?, sent_at) WHERE id = ?",
-    ),
-    insertAttempt: db.prepare("INSERT OR REPLACE INTO attempts (job_id, n, started_at) VALUES (?, ?, ?)"),
-    trimAttempts: db.prepare("DELETE FROM attempts WHERE job_id = ? AND n <= ?"),
-    endAttempt: db.prepare("UPDATE attempts SET ended_at = ?, outcome = ?, detail = ? WHERE job_id = ? AND n = ?"),
-    postpone: db.prepare("UPDATE jobs SET due_at = ? WHERE id = ?"),
-    overdue: db.prepare(
-      `SELECT * FROM jobs WHERE active = 1 AND kind = 'command' AND (
-         (state IN ('pending', 'confirmed', 'awaiting_confirm') AND expires_at <= ?)
-         OR (state IN ('awaiting_confirm', 'awaiting_ack') AND deadline_at <= ?))
-       ORDER BY id`,
-    ),
-    retry: db.prepare("UPDATE jobs SET state = 'pending', due_at = ?, last_error = ? WHERE id = ?"),
-    transition: db.prepare(
-      `UPDATE jobs SET state = @state, deadline_at = @deadline_at,
-         sent_at = COALESCE(@sent_at, sent_at), confirmed_by = COALESCE(@confirmed_by, confirmed_by),
-         params = COALESCE(@params, params)
-       WHERE id = @id`,
-    ),
-    finish: db.prepare(
-      "UPDATE jobs SET state = ?, active = 0, finished_at = ?, outcome = ?, last_error = COALESCE(?, last_error), deadline_at = NULL WHERE id = ?",
-    ),
-    sentSince: db.prepare(
-      "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'command' AND target = ? AND site = ? AND asset = ? AND sent_at >= ?",
-    ),
-    pruneFinished: db.prepare(`DELETE FROM jobs WHERE active = 0 AND finished_at < ? AND state IN (${FINAL_SQL})`),
-    pruneOldestFinished: db.prepare(
-      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE active = 0 ORDER BY finished_at, id LIMIT ?)",
-    ),
-    pruneAttempts: db.prepare("DELETE FROM attempts WHERE job_id NOT IN (SELECT id FROM jobs)"),
-    // An open ticket stays known until it is resolved, however long its episode lasts.
-    pruneTickets: db.prepare("DELETE FROM tickets WHERE state <> 'open' AND ticket_key NOT IN (SELECT lane FROM jobs)"),
-    counts: db.prepare("SELECT COUNT(*) AS jobs, SUM(active) AS active FROM jobs"),
-  };
 }

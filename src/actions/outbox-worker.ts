@@ -70,7 +70,10 @@ export class OutboxWorker {
     const all = Promise.allSettled([...this.inflight.values()]);
     const settled = await within(all, timeoutMs / 2);
     if (settled) return;
-    this.opts.log.warn({ inflight: this.inflight.size }, "outbox stopping: aborting deliveries in flight (retried at the next start)");
+    this.opts.log.warn(
+      { inflight: this.inflight.size },
+      "outbox stopping: aborting deliveries in flight (retried at the next start)",
+    );
     this.abort.abort();
     await within(all, timeoutMs / 2);
   }
@@ -122,9 +125,11 @@ export class OutboxWorker {
           const nowMs = this.opts.now();
           const state = store.job(job.id)?.state;
           const msg = `handler failed: ${(err as Error).message}`;
-          if (state === "sending" && job.kind === "command") store.finish(job.id, "unknown", nowMs, "EA_COMMAND_OUTCOME_UNKNOWN", msg);
+          if (state === "sending" && job.kind === "command")
+            store.finish(job.id, "unknown", nowMs, "EA_COMMAND_OUTCOME_UNKNOWN", msg);
           else if (state === "sending") store.retryAt(job.id, nowMs + (this.opts.pollMs ?? 1000), msg);
-          else if (state === "pending" || state === "confirmed") store.postpone(job.id, nowMs + (this.opts.pollMs ?? 1000));
+          else if (state === "pending" || state === "confirmed")
+            store.postpone(job.id, nowMs + (this.opts.pollMs ?? 1000));
         } catch {
           // the store is closed: the job is retried at the next start
         }

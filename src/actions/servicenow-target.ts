@@ -54,7 +54,10 @@ export class ServiceNowTarget implements TicketTarget {
       impact: sev.impact,
     };
     const what = `ServiceNow ${this.name} create incident`;
-    const json = jsonBody(await this.request("POST", "/api/now/table/incident?sysparm_fields=sys_id,number", call, what, body), what);
+    const json = jsonBody(
+      await this.request("POST", "/api/now/table/incident?sysparm_fields=sys_id,number", call, what, body),
+      what,
+    );
     return remoteOf(json, what);
   }
 
@@ -65,7 +68,9 @@ export class ServiceNowTarget implements TicketTarget {
       sysparm_limit: "1",
     });
     const what = `ServiceNow ${this.name} find incident`;
-    const json = jsonBody(await this.request("GET", `/api/now/table/incident?${q}`, call, what), what) as { result?: unknown };
+    const json = jsonBody(await this.request("GET", `/api/now/table/incident?${q}`, call, what), what) as {
+      result?: unknown;
+    };
     const first = Array.isArray(json?.result) ? (json.result[0] as unknown) : undefined;
     return first === undefined ? null : remoteOf({ result: first }, what);
   }
@@ -73,16 +78,30 @@ export class ServiceNowTarget implements TicketTarget {
   async update(call: TicketCall, remote: RemoteTicket): Promise<void> {
     if (call.retry && (await this.hasWorkNote(call, remote))) return;
     const sev = PRIORITY[call.payload.advice.severity];
-    const body = { work_notes: `${call.text.comment} [${call.marker}]`, urgency: sev.urgency, impact: sev.impact };
+    const body = {
+      work_notes: `${call.text.comment} [${call.marker}]`,
+      urgency: sev.urgency,
+      impact: sev.impact,
+    };
     const what = `ServiceNow ${this.name} update incident ${remote.key}`;
-    expectOk(await this.request("PATCH", `/api/now/table/incident/${enc(remote.id)}`, call, what, body), what);
+    expectOk(
+      await this.request("PATCH", `/api/now/table/incident/${enc(remote.id)}`, call, what, body),
+      what,
+    );
   }
 
   async resolve(call: TicketCall, remote: RemoteTicket): Promise<void> {
     if (call.retry && (await this.isResolved(call, remote))) return;
-    const body = { state: "6", close_code: this.cfg.closeCode, close_notes: `${call.text.comment} [${call.marker}]` };
+    const body = {
+      state: "6",
+      close_code: this.cfg.closeCode,
+      close_notes: `${call.text.comment} [${call.marker}]`,
+    };
     const what = `ServiceNow ${this.name} resolve incident ${remote.key}`;
-    expectOk(await this.request("PATCH", `/api/now/table/incident/${enc(remote.id)}`, call, what, body), what);
+    expectOk(
+      await this.request("PATCH", `/api/now/table/incident/${enc(remote.id)}`, call, what, body),
+      what,
+    );
   }
 
   private async hasWorkNote(call: TicketCall, remote: RemoteTicket): Promise<boolean> {
@@ -92,7 +111,10 @@ export class ServiceNowTarget implements TicketTarget {
       sysparm_limit: "1",
     });
     const what = `ServiceNow ${this.name} read work notes of ${remote.key}`;
-    const json = jsonBody(await this.request("GET", `/api/now/table/sys_journal_field?${q}`, call, what), what) as {
+    const json = jsonBody(
+      await this.request("GET", `/api/now/table/sys_journal_field?${q}`, call, what),
+      what,
+    ) as {
       result?: unknown;
     };
     return Array.isArray(json?.result) && json.result.length > 0;
@@ -100,13 +122,24 @@ export class ServiceNowTarget implements TicketTarget {
 
   private async isResolved(call: TicketCall, remote: RemoteTicket): Promise<boolean> {
     const what = `ServiceNow ${this.name} read incident ${remote.key}`;
-    const res = await this.request("GET", `/api/now/table/incident/${enc(remote.id)}?sysparm_fields=state`, call, what);
+    const res = await this.request(
+      "GET",
+      `/api/now/table/incident/${enc(remote.id)}?sysparm_fields=state`,
+      call,
+      what,
+    );
     if (res.status === 404) return false;
     const json = jsonBody(res, what) as { result?: { state?: unknown } };
     return RESOLVED_STATES.has(String(json?.result?.state ?? ""));
   }
 
-  private request(method: "GET" | "POST" | "PATCH", path: string, call: TicketCall, what: string, body?: unknown) {
+  private request(
+    method: "GET" | "POST" | "PATCH",
+    path: string,
+    call: TicketCall,
+    what: string,
+    body?: unknown,
+  ) {
     return httpRequest(
       {
         method,
@@ -129,7 +162,9 @@ export class ServiceNowTarget implements TicketTarget {
 function remoteOf(json: unknown, what: string): RemoteTicket {
   const r = (json as { result?: { sys_id?: unknown; number?: unknown } } | null)?.result;
   if (typeof r?.sys_id !== "string" || r.sys_id === "") {
-    throw new ActionError("EA_TICKET_UNAVAILABLE", `${what}: expected result.sys_id in the answer`, { retryable: true });
+    throw new ActionError("EA_TICKET_UNAVAILABLE", `${what}: expected result.sys_id in the answer`, {
+      retryable: true,
+    });
   }
   return { id: r.sys_id, key: typeof r.number === "string" ? r.number : r.sys_id };
 }

@@ -54,9 +54,18 @@ export class TicketDelivery implements JobHandler {
       store.endAttempt(job.id, n, nowMs, "ok", null);
       store.finish(job.id, "done", nowMs, "ok");
       this.stats.delivered++;
-      if (this.lastError.delete(job.target)) log.info({ target: job.target }, "ticket target reachable again");
+      if (this.lastError.delete(job.target))
+        log.info({ target: job.target }, "ticket target reachable again");
       log.info(
-        { target: job.target, kind: job.kind, ticket: remote.key, site: job.site, asset: job.asset, episode: job.episode, attempts: n },
+        {
+          target: job.target,
+          kind: job.kind,
+          ticket: remote.key,
+          site: job.site,
+          asset: job.asset,
+          episode: job.episode,
+          attempts: n,
+        },
         `ticket ${job.kind.slice("ticket.".length)} delivered to ${job.target}`,
       );
     } catch (err) {
@@ -68,9 +77,13 @@ export class TicketDelivery implements JobHandler {
     const { store } = this.opts;
     const target = this.opts.targets.get(job.target);
     if (target === undefined) {
-      throw new ActionError("EA_TICKET_TARGET_UNKNOWN", `no ticket target "${job.target}" in the fleet's ticketTargets`);
+      throw new ActionError(
+        "EA_TICKET_TARGET_UNKNOWN",
+        `no ticket target "${job.target}" in the fleet's ticketTargets`,
+      );
     }
-    if (job.payload.type !== "ticket" || job.kind === "command") throw new Error(`not a ticket job: ${job.key}`);
+    if (job.payload.type !== "ticket" || job.kind === "command")
+      throw new Error(`not a ticket job: ${job.key}`);
     const payload: TicketJobPayload = job.payload;
     const call: TicketCall = {
       kind: job.kind,
@@ -85,7 +98,9 @@ export class TicketDelivery implements JobHandler {
       signal,
     };
     const row = store.ticket(job.lane);
-    let remote: RemoteTicket | null = row?.remoteId ? { id: row.remoteId, key: row.remoteKey ?? row.remoteId } : null;
+    let remote: RemoteTicket | null = row?.remoteId
+      ? { id: row.remoteId, key: row.remoteKey ?? row.remoteId }
+      : null;
     if (job.kind === "ticket.open") {
       remote ??= await target.open(call);
       store.setTicketRemote(job.lane, remote.id, remote.key, "open", this.opts.now());
@@ -94,7 +109,10 @@ export class TicketDelivery implements JobHandler {
     if (remote === null) {
       remote = await target.find(call);
       if (remote === null) {
-        throw new ActionError("EA_TICKET_NOT_FOUND", `${target.name}: expected a ticket for ${job.lane}, found none (was it opened?)`);
+        throw new ActionError(
+          "EA_TICKET_NOT_FOUND",
+          `${target.name}: expected a ticket for ${job.lane}, found none (was it opened?)`,
+        );
       }
       store.setTicketRemote(job.lane, remote.id, remote.key, "open", this.opts.now());
     }
@@ -113,22 +131,41 @@ export class TicketDelivery implements JobHandler {
     const detail = `${e.code}: ${e.message}`;
     try {
       store.endAttempt(job.id, n, nowMs, e.code, e.message);
-      const fields = { target: job.target, kind: job.kind, site: job.site, asset: job.asset, code: e.code, attempts: n };
+      const fields = {
+        target: job.target,
+        kind: job.kind,
+        site: job.site,
+        asset: job.asset,
+        code: e.code,
+        attempts: n,
+      };
       if (e.retryable && (retry.maxAttempts === 0 || n < retry.maxAttempts)) {
-        const delay = Math.min(retry.maxMs, Math.max(nextBackoffMs(n, retry, this.opts.random), e.retryAfterMs ?? 0));
+        const delay = Math.min(
+          retry.maxMs,
+          Math.max(nextBackoffMs(n, retry, this.opts.random), e.retryAfterMs ?? 0),
+        );
         store.retryAt(job.id, nowMs + delay, detail);
         this.stats.retried++;
         if (this.lastError.get(job.target) !== e.code) {
           this.lastError.set(job.target, e.code);
-          log.warn({ ...fields, err: e.message, retryInMs: delay }, `ticket target ${job.target} failed; retrying with backoff`);
+          log.warn(
+            { ...fields, err: e.message, retryInMs: delay },
+            `ticket target ${job.target} failed; retrying with backoff`,
+          );
         }
         return;
       }
       store.finish(job.id, "failed", nowMs, e.code, detail);
       this.stats.failed++;
-      log.error({ ...fields, err: e.message }, `ticket ${job.kind.slice("ticket.".length)} on ${job.target} failed: a person is needed`);
+      log.error(
+        { ...fields, err: e.message },
+        `ticket ${job.kind.slice("ticket.".length)} on ${job.target} failed: a person is needed`,
+      );
     } catch (err) {
-      log.error({ job: job.key, err: (err as Error).message }, "could not record a ticket attempt (the job is retried at the next start)");
+      log.error(
+        { job: job.key, err: (err as Error).message },
+        "could not record a ticket attempt (the job is retried at the next start)",
+      );
     }
   }
 }

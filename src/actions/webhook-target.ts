@@ -60,7 +60,14 @@ export class WebhookTarget implements TicketTarget {
     }
     const what = `webhook ${this.name} ${call.kind}`;
     const res = await httpRequest(
-      { method: "POST", url: this.cfg.url, headers, body, timeoutMs: this.cfg.timeoutMs, signal: call.signal },
+      {
+        method: "POST",
+        url: this.cfg.url,
+        headers,
+        body,
+        timeoutMs: this.cfg.timeoutMs,
+        signal: call.signal,
+      },
       what,
     );
     expectOk(res, what);

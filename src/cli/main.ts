@@ -10,6 +10,7 @@ Usage:
   edge-agent simulate [--url URL] [--prefix P] [--site S] [--assets a1,a2] [--fault ASSET:CLASS@SECONDS] [--seconds N]
   edge-agent eval --model models/<name> --data <dataset> [--json]
   edge-agent replay --config FILE --file RECORDING [--asset SITE/ASSET] [--rpm R] [--json]
+  edge-agent simulate --serial PATH [--format json|csv|frame] [--fault CLASS@SECONDS] [--baud N] [--seconds N]
   edge-agent demo [--seconds N]
   edge-agent help
 
@@ -41,7 +42,10 @@ const commands: Record<string, Command> = {
     const { validateCommand } = await import("./validate.js");
     return validateCommand(values.config, (l) => process.stdout.write(`${l}\n`));
   },
-  simulate: async (args) => (await import("./simulate.js")).simulateCommand(args),
+  simulate: async (args) =>
+    args.includes("--serial")
+      ? (await import("./simulate-serial.js")).simulateSerialCommand(args)
+      : (await import("./simulate.js")).simulateCommand(args),
   demo: async (args) => (await import("./demo.js")).demoCommand(args),
   replay: async (args) => (await import("./replay.js")).replayCommand(args),
   eval: async (args) => (await import("./eval.js")).evalCommand(args),

@@ -11,7 +11,10 @@ const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, '_', '.
 const severity = z.enum(SEVERITIES);
 
 /** Same shape as fleet-schema's secretSchema (kept here: fleet-schema imports this file). */
-const secret = z.union([z.strictObject({ env: z.string().min(1) }), z.strictObject({ file: z.string().min(1) })]);
+const secret = z.union([
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
 
 /** Placeholders a command template may use besides its own parameters. */
 export const BUILTIN_PLACEHOLDERS = [
@@ -117,7 +120,11 @@ export const profileActionsSchema = z
         const cname = typeof ref === "string" ? ref : ref.name;
         const c = a.commands[cname];
         if (c === undefined) {
-          ctx.addIssue({ code: "custom", path, message: `unknown command "${cname}" (not under actions.commands)` });
+          ctx.addIssue({
+            code: "custom",
+            path,
+            message: `unknown command "${cname}" (not under actions.commands)`,
+          });
           return;
         }
         const given = typeof ref === "string" ? {} : ref.params;
@@ -128,7 +135,11 @@ export const profileActionsSchema = z
         }
         for (const [p, spec] of Object.entries(c.params)) {
           if (spec.default === undefined && given[p] === undefined) {
-            ctx.addIssue({ code: "custom", path, message: `parameter "${p}" of "${cname}" has no value (give one or a default)` });
+            ctx.addIssue({
+              code: "custom",
+              path,
+              message: `parameter "${p}" of "${cname}" has no value (give one or a default)`,
+            });
           }
         }
       });
@@ -150,9 +161,17 @@ function checkCommand(cname: string, c: CommandConfig, ctx: z.RefinementCtx): vo
   }
   if (t.type === "serial" && t.encoding === "hex") {
     if (used.length > 0) {
-      ctx.addIssue({ code: "custom", path: [...path, "transport", "frame"], message: "a hex frame takes no placeholders" });
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "transport", "frame"],
+        message: "a hex frame takes no placeholders",
+      });
     } else if (!/^([0-9a-fA-F]{2}\s*)+$/.test(t.frame.trim())) {
-      ctx.addIssue({ code: "custom", path: [...path, "transport", "frame"], message: "expected hex bytes, e.g. \"01 06 00 10\"" });
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "transport", "frame"],
+        message: 'expected hex bytes, e.g. "01 06 00 10"',
+      });
     }
   }
   if (c.ack !== undefined && !used.includes("id")) {

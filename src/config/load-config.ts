@@ -51,7 +51,8 @@ export function loadConfig(fleetFile: string, env: NodeJS.ProcessEnv = process.e
   const expanded = expandEnv(data, env, envProblems);
   const issues: ConfigIssue[] = envProblems.map((p) => ({ file, ...p }));
   const parsed = fleetSchema.safeParse(expanded);
-  if (!parsed.success) throw new ConfigError("EA_CONFIG_INVALID", [...issues, ...zodIssues(file, parsed.error)]);
+  if (!parsed.success)
+    throw new ConfigError("EA_CONFIG_INVALID", [...issues, ...zodIssues(file, parsed.error)]);
   const fleet = parsed.data;
 
   const baseDir = dirname(file);
@@ -74,7 +75,11 @@ export function loadConfig(fleetFile: string, env: NodeJS.ProcessEnv = process.e
       if (entry === undefined) {
         const pfile = join(profilesDir, `${a.profile}.yaml`);
         if (!existsSync(pfile)) {
-          issues.push({ file, path: `${at}.profile`, message: `unknown profile "${a.profile}" (no ${pfile})` });
+          issues.push({
+            file,
+            path: `${at}.profile`,
+            message: `unknown profile "${a.profile}" (no ${pfile})`,
+          });
           return;
         }
         entry = loadProfile(pfile, profileIssues);
@@ -97,7 +102,8 @@ export function loadConfig(fleetFile: string, env: NodeJS.ProcessEnv = process.e
       const modelDir = resolve(modelsDir, profile.model.name);
       if (!existsSync(join(modelDir, "manifest.json"))) {
         const issue = { file: entry.file, path: "model.name", message: `no model folder ${modelDir}` };
-        if (!profileIssues.some((i) => i.file === issue.file && i.path === issue.path)) profileIssues.push(issue);
+        if (!profileIssues.some((i) => i.file === issue.file && i.path === issue.path))
+          profileIssues.push(issue);
         disabled.push({ ref, profileName: a.profile });
         return;
       }

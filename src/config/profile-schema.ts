@@ -2,7 +2,7 @@ import { z } from "zod";
 import { SEVERITIES } from "../types.js";
 import { profileActionsSchema } from "./actions-schema.js";
 import { profileQualitySchema } from "./quality-schema.js";
-import { extraTransportSchemas } from "./transport-schemas.js";
+import { extraTransportSchemas, transportChannelIssues } from "./transport-schemas.js";
 
 /**
  * Device profile: how a sensor talks, how to window it, which model to run and what each
@@ -101,20 +101,33 @@ const binaryCodec = z.strictObject({
   samplesPerMessage: z.number().int().positive().optional(),
 });
 
-export const codecSchema = z.discriminatedUnion("type", [jsonBlockCodec, jsonScalarCodec, csvLineCodec, binaryCodec]);
+export const codecSchema = z.discriminatedUnion("type", [
+  jsonBlockCodec,
+  jsonScalarCodec,
+  csvLineCodec,
+  binaryCodec,
+]);
 export type CodecConfig = z.infer<typeof codecSchema>;
 
 export const windowingSchema = z.discriminatedUnion("type", [
   z.strictObject({
     /** A message is a window; shorter blocks accumulate to `samples`. */
     type: z.literal("block"),
-    samples: z.number().int().positive().max(1 << 20),
+    samples: z
+      .number()
+      .int()
+      .positive()
+      .max(1 << 20),
     /** A gap larger than this between consecutive blocks restarts the window (ms). */
     gapToleranceMs: z.number().nonnegative().default(50),
   }),
   z.strictObject({
     type: z.literal("sliding"),
-    samples: z.number().int().positive().max(1 << 20),
+    samples: z
+      .number()
+      .int()
+      .positive()
+      .max(1 << 20),
     hopSamples: z.number().int().positive(),
     gapToleranceMs: z.number().nonnegative().default(50),
   }),
@@ -206,11 +219,20 @@ export const profileSchema = z
     const channelNames = Object.keys(p.channels);
     const codecChannel = "channel" in p.codec ? p.codec.channel : undefined;
     if (codecChannel !== undefined && !channelNames.includes(codecChannel)) {
-      ctx.addIssue({ code: "custom", path: ["codec", "channel"], message: `unknown channel "${codecChannel}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["codec", "channel"],
+        message: `unknown channel "${codecChannel}"`,
+      });
     }
     if (p.codec.type === "csv-line") {
       p.codec.columns.forEach((c, i) => {
-        if (c !== "ts" && !channelNames.includes(c) && p.codec.type === "csv-line" && p.codec.mode === "scalar") {
+        if (
+          c !== "ts" &&
+          !channelNames.includes(c) &&
+          p.codec.type === "csv-line" &&
+          p.codec.mode === "scalar"
+        ) {
           ctx.addIssue({ code: "custom", path: ["codec", "columns", i], message: `unknown channel "${c}"` });
         }
       });
@@ -239,9 +261,16 @@ export const profileSchema = z
         message: "exitProbability must not exceed enterProbability",
       });
     }
+    for (const i of transportChannelIssues(p.transport, channelNames)) {
+      ctx.addIssue({ code: "custom", path: i.path, message: i.message });
+    }
     const rpm = p.model.params.rpmChannel;
     if (rpm !== undefined && !channelNames.includes(rpm)) {
-      ctx.addIssue({ code: "custom", path: ["model", "params", "rpmChannel"], message: `unknown channel "${rpm}"` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["model", "params", "rpmChannel"],
+        message: `unknown channel "${rpm}"`,
+      });
     }
   });
 

@@ -57,7 +57,7 @@ export const qualitySchema = z.strictObject({
     windows: count.min(20).default(300),
     everyWindows: count.default(50),
     raisePsi: z.number().positive().default(0.25),
-    clearPsi: z.number().nonnegative().default(0.1),
+    clearPsi: z.number().nonnegative().default(0.15),
     /** Evaluations in a row above raisePsi (below clearPsi) to raise (clear). */
     evaluations: count.default(2),
   }).prefault({}),
@@ -152,4 +152,55 @@ export function fleetQualityOf(fleet: object): FleetQuality {
 /** A maintenance instant in ms since the epoch. */
 export function instantMs(v: number | string): number {
   return typeof v === "number" ? v : Date.parse(v);
+}
+
+/** The parts of a profile the checks below read. */
+interface ProfileLike {
+  readonly channels: Readonly<Record<string, unknown>>;
+  readonly codec: { readonly channel?: string | undefined } | object;
+  readonly windowing: { readonly type: string };
+  readonly running?: RunningConfig | undefined;
+  readonly quality?: QualityConfig | undefined;
+  readonly baseline?: BaselineConfig | undefined;
+}
+
+/**
+ * Cross-field checks of the loop's profile sections, for the profile schema's superRefine:
+ * the running channel must exist (and, for block and sliding windows, be the channel they are
+ * cut on: those windows carry no other), baseline features may only name the profile's
+ * channels, and drift's clearing PSI must not exceed its raising one.
+ */
+export function checkProfileQuality(p: ProfileLike, ctx: z.RefinementCtx): void {
+  const channels = Object.keys(p.channels);
+  const primary = ("channel" in p.codec ? p.codec.channel : undefined) ?? channels[0];
+  const r = p.running;
+  if (r !== undefined) {
+    if (!channels.includes(r.channel)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["running", "channel"],
+        message: `unknown channel "${r.channel}"`,
+      });
+    } else if (p.windowing.type !== "time" && r.channel !== primary) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["running", "channel"],
+        message: `${p.windowing.type} windows carry only "${primary}": the running rule must read it`,
+      });
+    }
+  }
+  p.baseline?.features?.forEach((spec, i) => {
+    const ch = spec.split("@")[1];
+    if (ch !== undefined && !channels.includes(ch)) {
+      ctx.addIssue({ code: "custom", path: ["baseline", "features", i], message: `unknown channel "${ch}"` });
+    }
+  });
+  const d = p.quality?.drift;
+  if (d !== undefined && d.clearPsi > d.raisePsi) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["quality", "drift", "clearPsi"],
+      message: "clearPsi must not exceed raisePsi",
+    });
+  }
 }

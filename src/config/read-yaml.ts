@@ -9,7 +9,10 @@ export function readYaml(file: string): { data: unknown; issues: ConfigIssue[] }
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "";
-    return { data: undefined, issues: [{ file, path: "", message: `cannot read file (${code || String(err)})` }] };
+    return {
+      data: undefined,
+      issues: [{ file, path: "", message: `cannot read file (${code || String(err)})` }],
+    };
   }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {

@@ -18,7 +18,10 @@ export function resolveSecret(ref: SecretRef, baseDir: string, env: NodeJS.Proce
   }
   const candidates = isAbsolute(ref.file)
     ? [ref.file]
-    : [...(env.CREDENTIALS_DIRECTORY ? [join(env.CREDENTIALS_DIRECTORY, ref.file)] : []), join(baseDir, ref.file)];
+    : [
+        ...(env.CREDENTIALS_DIRECTORY ? [join(env.CREDENTIALS_DIRECTORY, ref.file)] : []),
+        join(baseDir, ref.file),
+      ];
   for (const file of candidates) {
     try {
       return readFileSync(file, "utf8").replace(/\r?\n$/, "");

@@ -110,7 +110,11 @@ export const serialTransportSchema = z
     }
     for (const [k, c] of Object.entries(t.commands)) {
       if (c.framed && t.framing.type !== "frames") {
-        ctx.addIssue({ code: "custom", path: ["commands", k, "framed"], message: "framed needs framing.type: frames" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["commands", k, "framed"],
+          message: "framed needs framing.type: frames",
+        });
       }
     }
   });
@@ -141,9 +145,7 @@ const modbusDeviceSchema = z.strictObject({
   /** Answer timeout for this slave; default the transport's timeoutMs. */
   timeoutMs: z.number().int().positive().max(60_000).optional(),
   /** Registers by channel name (a channel of the profile). */
-  registers: z
-    .record(name, registerSchema)
-    .refine((r) => Object.keys(r).length > 0, "at least one register"),
+  registers: z.record(name, registerSchema).refine((r) => Object.keys(r).length > 0, "at least one register"),
 });
 export type ModbusDeviceConfig = z.infer<typeof modbusDeviceSchema>;
 
@@ -179,7 +181,9 @@ export const modbusTransportSchema = z
       .default({ minMs: 1000, maxMs: 30_000, jitter: 0.2 }),
     reconnect: reconnectSchema,
     /** Slaves by name. */
-    devices: z.record(name, modbusDeviceSchema).refine((d) => Object.keys(d).length > 0, "at least one device"),
+    devices: z
+      .record(name, modbusDeviceSchema)
+      .refine((d) => Object.keys(d).length > 0, "at least one device"),
   })
   .superRefine((t, ctx) => {
     const seen = new Map<string, string>();

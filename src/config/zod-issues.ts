@@ -2,7 +2,11 @@ import type { z } from "zod";
 import { type ConfigIssue, formatPath } from "./config-issue.js";
 
 /** Every zod issue as a ConfigIssue, with a message that says what was expected. */
-export function zodIssues(file: string, error: z.ZodError, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+export function zodIssues(
+  file: string,
+  error: z.ZodError,
+  prefix: readonly PropertyKey[] = [],
+): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of error.issues) {
     const path = [...prefix, ...issue.path];

@@ -65,7 +65,8 @@ export function isAi4iHeader(line: string): boolean {
 export function parseAi4iCsv(text: string, file: string): Ai4iRecord[] {
   const lines = textLines(text);
   const header = lines[0];
-  if (header === undefined) throw new DatasetError("EA_DATASET_FORMAT", file, "empty file, expected the AI4I header", 1);
+  if (header === undefined)
+    throw new DatasetError("EA_DATASET_FORMAT", file, "empty file, expected the AI4I header", 1);
   const names = cells(header);
   const index = {} as Record<Field, number>;
   const missing: string[] = [];
@@ -84,26 +85,46 @@ export function parseAi4iCsv(text: string, file: string): Ai4iRecord[] {
     const line = li + 1;
     const c = cells(text);
     if (c.length !== names.length) {
-      throw new DatasetError("EA_DATASET_FORMAT", file, `expected ${names.length} columns, found ${c.length}`, line);
+      throw new DatasetError(
+        "EA_DATASET_FORMAT",
+        file,
+        `expected ${names.length} columns, found ${c.length}`,
+        line,
+      );
     }
     const num = (f: Field): number => {
       const s = c[index[f]]!;
       const v = Number(s);
       if (s === "" || !Number.isFinite(v)) {
-        throw new DatasetError("EA_DATASET_FORMAT", file, `column "${COLUMNS[f]}": "${s}" is not a number`, line);
+        throw new DatasetError(
+          "EA_DATASET_FORMAT",
+          file,
+          `column "${COLUMNS[f]}": "${s}" is not a number`,
+          line,
+        );
       }
       return v;
     };
     const flag = (f: Field): boolean => {
       const v = num(f);
       if (v !== 0 && v !== 1) {
-        throw new DatasetError("EA_DATASET_FORMAT", file, `column "${COLUMNS[f]}": expected 0 or 1, found ${v}`, line);
+        throw new DatasetError(
+          "EA_DATASET_FORMAT",
+          file,
+          `column "${COLUMNS[f]}": expected 0 or 1, found ${v}`,
+          line,
+        );
       }
       return v === 1;
     };
     const type = c[index.type]!;
     if (!(PRODUCT_TYPES as readonly string[]).includes(type)) {
-      throw new DatasetError("EA_DATASET_FORMAT", file, `column "Type": expected L, M or H, found "${type}"`, line);
+      throw new DatasetError(
+        "EA_DATASET_FORMAT",
+        file,
+        `column "Type": expected L, M or H, found "${type}"`,
+        line,
+      );
     }
     records.push({
       line,

@@ -9,7 +9,14 @@ import type { Window } from "../types.js";
 import type { Ai4iRecord, ProductType } from "./ai4i-csv.js";
 
 /** Channels of an AI4I reading, in the device profile's order. */
-export const AI4I_CHANNELS = ["air_temp_k", "process_temp_k", "rpm", "torque_nm", "tool_wear_min", "type_code"] as const;
+export const AI4I_CHANNELS = [
+  "air_temp_k",
+  "process_temp_k",
+  "rpm",
+  "torque_nm",
+  "tool_wear_min",
+  "type_code",
+] as const;
 
 /** `type_code` of each product type (L = low, M = medium, H = high quality variant). */
 export const TYPE_CODES: Readonly<Record<ProductType, number>> = { L: 0, M: 1, H: 2 };
@@ -23,7 +30,12 @@ export const FAILURE_MODE_LABELS = ["none", "heat_dissipation", "power", "overst
 export type FailureMode = (typeof FAILURE_MODE_LABELS)[number];
 
 /** Rule-driven modes first (their rules are exact), the random-onset tool wear last. */
-export const FAILURE_MODE_PRIORITY: readonly FailureMode[] = ["heat_dissipation", "power", "overstrain", "tool_wear"];
+export const FAILURE_MODE_PRIORITY: readonly FailureMode[] = [
+  "heat_dissipation",
+  "power",
+  "overstrain",
+  "tool_wear",
+];
 
 /** The record's class (see FAILURE_MODE_LABELS for ties and unexplained failures). */
 export function failureModeOf(r: Ai4iRecord): FailureMode {

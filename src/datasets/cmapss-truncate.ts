@@ -29,11 +29,16 @@ export function headOfEngine(e: CmapssEngine, keep: number): CmapssEngine {
 }
 
 /** Cut every engine after a uniformly drawn cycle in [minCycles, nCycles - 1]; RUL is at least 1. */
-export function truncateEngines(engines: readonly CmapssEngine[], rand: Rand, opts: TruncateOptions = {}): TruncatedSet {
+export function truncateEngines(
+  engines: readonly CmapssEngine[],
+  rand: Rand,
+  opts: TruncateOptions = {},
+): TruncatedSet {
   const out: CmapssEngine[] = [];
   const finalRul: number[] = [];
   for (const e of engines) {
-    if (e.nCycles < 2) throw new RangeError(`unit ${e.unit} has ${e.nCycles} cycle(s); at least 2 are needed to cut`);
+    if (e.nCycles < 2)
+      throw new RangeError(`unit ${e.unit} has ${e.nCycles} cycle(s); at least 2 are needed to cut`);
     const lo = Math.min(opts.minCycles ?? 31, e.nCycles - 1);
     const keep = lo + Math.floor(rand() * (e.nCycles - lo));
     out.push(headOfEngine(e, keep));

@@ -55,12 +55,22 @@ export function parseCmapssText(text: string, file: string): CmapssEngine[] {
     if (t === "") return;
     const cells = t.split(/\s+/);
     if (cells.length !== N_COLUMNS) {
-      throw new DatasetError("EA_DATASET_FORMAT", file, `expected ${N_COLUMNS} numbers, found ${cells.length}`, line);
+      throw new DatasetError(
+        "EA_DATASET_FORMAT",
+        file,
+        `expected ${N_COLUMNS} numbers, found ${cells.length}`,
+        line,
+      );
     }
     const v = cells.map(Number);
     const bad = v.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) {
-      throw new DatasetError("EA_DATASET_FORMAT", file, `column ${bad + 1}: "${cells[bad]}" is not a number`, line);
+      throw new DatasetError(
+        "EA_DATASET_FORMAT",
+        file,
+        `column ${bad + 1}: "${cells[bad]}" is not a number`,
+        line,
+      );
     }
     const u = v[0]!;
     const cycle = v[1]!;
@@ -68,7 +78,8 @@ export function parseCmapssText(text: string, file: string): CmapssEngine[] {
       throw new DatasetError("EA_DATASET_FORMAT", file, `unit "${cells[0]}" is not a positive integer`, line);
     }
     if (u !== unit) {
-      if (seen.has(u)) throw new DatasetError("EA_DATASET_FORMAT", file, `unit ${u} appears again after others`, line);
+      if (seen.has(u))
+        throw new DatasetError("EA_DATASET_FORMAT", file, `unit ${u} appears again after others`, line);
       flush();
       seen.add(u);
       unit = u;
@@ -96,7 +107,12 @@ export function parseRulText(text: string, file: string): number[] {
     if (t === "") return;
     const v = Number(t);
     if (!Number.isInteger(v) || v < 0) {
-      throw new DatasetError("EA_DATASET_FORMAT", file, `"${t}" is not a non-negative whole number of cycles`, i + 1);
+      throw new DatasetError(
+        "EA_DATASET_FORMAT",
+        file,
+        `"${t}" is not a non-negative whole number of cycles`,
+        i + 1,
+      );
     }
     out.push(v);
   });
@@ -136,7 +152,11 @@ export async function readCmapssFolder(dir: string, opts: CmapssFolderOptions = 
   if (subset === undefined || !available.includes(subset)) {
     const want = useEval ? "test_FD00x.txt with RUL_FD00x.txt" : "train_FD00x.txt";
     const found = available.length > 0 ? `found subsets ${available.sort().join(", ")}` : "found none";
-    throw new DatasetError("EA_DATASET_NOT_FOUND", dir, `expected ${want}${opts.subset ? ` for ${opts.subset}` : ""}; ${found}`);
+    throw new DatasetError(
+      "EA_DATASET_NOT_FOUND",
+      dir,
+      `expected ${want}${opts.subset ? ` for ${opts.subset}` : ""}; ${found}`,
+    );
   }
   if (!useEval) {
     const file = join(dir, `train_${subset}.txt`);

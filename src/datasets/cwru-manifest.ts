@@ -85,7 +85,11 @@ export async function readCwruManifest(dir: string): Promise<CwruManifest> {
   const labels = m.labels ?? [...new Set(m.recordings.map((r) => r.label))];
   m.recordings.forEach((r, i) => {
     if (!labels.includes(r.label)) {
-      throw new DatasetError("EA_DATASET_FORMAT", file, `recordings[${i}].label: "${r.label}" is not in labels`);
+      throw new DatasetError(
+        "EA_DATASET_FORMAT",
+        file,
+        `recordings[${i}].label: "${r.label}" is not in labels`,
+      );
     }
   });
   return {
@@ -122,9 +126,15 @@ export async function readCwruSignal(
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new DatasetError("EA_DATASET_NOT_FOUND", file, "recording listed in manifest.json is missing", undefined, {
-      cause: err,
-    });
+    throw new DatasetError(
+      "EA_DATASET_NOT_FOUND",
+      file,
+      "recording listed in manifest.json is missing",
+      undefined,
+      {
+        cause: err,
+      },
+    );
   }
   if (bytes.length !== rec.sampleCount * 4) {
     throw new DatasetError(

@@ -19,7 +19,8 @@ export interface SignalWindowOptions {
 /** Windows over `signal` (views into it); a tail shorter than a window is dropped. */
 export function signalWindows(signal: Float32Array, opts: SignalWindowOptions): Window[] {
   const hop = opts.hopSamples ?? opts.windowSamples;
-  if (!(opts.windowSamples > 0 && hop > 0)) throw new RangeError("windowSamples and hopSamples must be positive");
+  if (!(opts.windowSamples > 0 && hop > 0))
+    throw new RangeError("windowSamples and hopSamples must be positive");
   const out: Window[] = [];
   const t0 = opts.t0Ms ?? 0;
   const msPerSample = 1000 / opts.sampleRateHz;

@@ -18,7 +18,8 @@ export const DATASET_ERROR_FIXES: Readonly<Record<DatasetErrorCode, string>> = {
   EA_DATASET_NOT_FOUND:
     "Pass the dataset folder (AI4I: a .csv with the AI4I header; C-MAPSS: train_FD00x.txt, or test_FD00x.txt + RUL_FD00x.txt; CWRU: manifest.json).",
   EA_DATASET_FORMAT: "Fix the named line or field, or regenerate the file in the dataset's published layout.",
-  EA_DATASET_INTEGRITY: "The recording is truncated or altered: copy it again from the source and check its sha256.",
+  EA_DATASET_INTEGRITY:
+    "The recording is truncated or altered: copy it again from the source and check its sha256.",
 };
 
 export class DatasetError extends Error {
@@ -28,7 +29,13 @@ export class DatasetError extends Error {
   /** 1-based line of a text file, when the problem is on one line. */
   readonly line: number | undefined;
 
-  constructor(code: DatasetErrorCode, file: string, message: string, line?: number, options?: { cause?: unknown }) {
+  constructor(
+    code: DatasetErrorCode,
+    file: string,
+    message: string,
+    line?: number,
+    options?: { cause?: unknown },
+  ) {
     super(`${code}: ${file}${line !== undefined ? `:${line}` : ""}: ${message}`, options);
     this.code = code;
     this.file = file;

@@ -6,7 +6,7 @@
 import { readAi4iCsv } from "../datasets/ai4i-csv.js";
 import { ai4iWindow, FAILURE_MODE_LABELS, failureModeOf } from "../datasets/ai4i-window.js";
 import type { LoadedModel } from "../inference/load-model.js";
-import { EvalError } from "./eval-error.js";
+import { EvaluationError } from "./evaluation-error.js";
 import type { EvalReport } from "./eval-types.js";
 import { featureMatrix, primaryChannelOf, setupFromManifest } from "./feature-matrix.js";
 import { runModel } from "./run-model.js";
@@ -18,14 +18,17 @@ export const RECORD_PERIOD_MS = 1000;
 export async function evaluateAi4i(model: LoadedModel, file: string): Promise<EvalReport> {
   const { manifest } = model;
   if (manifest.task !== "classifier") {
-    throw new EvalError("EA_EVAL_MISMATCH", `model ${model.dir} is a ${manifest.task}; AI4I data scores a classifier`);
+    throw new EvaluationError(
+      "EA_EVAL_MISMATCH",
+      `model ${model.dir} is a ${manifest.task}; AI4I data scores a classifier`,
+    );
   }
   const labels = manifest.output.labels;
   const records = await readAi4iCsv(file);
   const binaryModel = labels.length === 2;
   const unknown = binaryModel ? [] : FAILURE_MODE_LABELS.filter((l) => !labels.includes(l));
   if (unknown.length > 0) {
-    throw new EvalError(
+    throw new EvaluationError(
       "EA_EVAL_MISMATCH",
       `model ${model.dir} has labels [${labels.join(", ")}]; AI4I needs two labels (no failure, failure) or all of [${FAILURE_MODE_LABELS.join(", ")}]`,
     );

@@ -9,7 +9,7 @@ import { cmapssWindow, RUL_CAP, windowEnds } from "../datasets/cmapss-windows.js
 import type { LoadedModel } from "../inference/load-model.js";
 import { phm08Score, rmse } from "../training/metrics.js";
 import type { Window } from "../types.js";
-import { EvalError } from "./eval-error.js";
+import { EvaluationError } from "./evaluation-error.js";
 import type { EvalReport } from "./eval-types.js";
 import { featureMatrix, primaryChannelOf, setupFromManifest } from "./feature-matrix.js";
 import { runModel } from "./run-model.js";
@@ -21,10 +21,17 @@ export interface CmapssEvalOptions extends CmapssFolderOptions {
   readonly allWindows?: boolean;
 }
 
-export async function evaluateCmapss(model: LoadedModel, dir: string, opts: CmapssEvalOptions = {}): Promise<EvalReport> {
+export async function evaluateCmapss(
+  model: LoadedModel,
+  dir: string,
+  opts: CmapssEvalOptions = {},
+): Promise<EvalReport> {
   const { manifest } = model;
   if (manifest.task !== "regressor") {
-    throw new EvalError("EA_EVAL_MISMATCH", `model ${model.dir} is a ${manifest.task}; C-MAPSS data scores a RUL regressor`);
+    throw new EvaluationError(
+      "EA_EVAL_MISMATCH",
+      `model ${model.dir} is a ${manifest.task}; C-MAPSS data scores a RUL regressor`,
+    );
   }
   const cap = opts.rulCap ?? RUL_CAP;
   const set = await readCmapssFolder(dir, opts);
@@ -56,7 +63,13 @@ export async function evaluateCmapss(model: LoadedModel, dir: string, opts: Cmap
       rulCap: cap,
       ...(opts.allWindows === false
         ? {}
-        : { windows: { count: windows.length, rmse: rmse(truth, predicted), phm08_score: phm08Score(truth, predicted) } }),
+        : {
+            windows: {
+              count: windows.length,
+              rmse: rmse(truth, predicted),
+              phm08_score: phm08Score(truth, predicted),
+            },
+          }),
     },
   };
 }

@@ -7,7 +7,7 @@
 import { type CwruRecording, readCwruManifest, readCwruSignal } from "../datasets/cwru-manifest.js";
 import { signalWindows } from "../datasets/cwru-windows.js";
 import type { LoadedModel } from "../inference/load-model.js";
-import { EvalError } from "./eval-error.js";
+import { EvaluationError } from "./evaluation-error.js";
 import type { EvalReport } from "./eval-types.js";
 import { featureMatrix, primaryChannelOf, setupFromManifest } from "./feature-matrix.js";
 import { runModel } from "./run-model.js";
@@ -25,27 +25,41 @@ export interface CwruEvalOptions {
 }
 
 function selected(r: CwruRecording, opts: CwruEvalOptions): boolean {
-  if (opts.faultSizesIn !== undefined && r.faultSizeIn !== null && !opts.faultSizesIn.includes(r.faultSizeIn)) {
+  if (
+    opts.faultSizesIn !== undefined &&
+    r.faultSizeIn !== null &&
+    !opts.faultSizesIn.includes(r.faultSizeIn)
+  ) {
     return false;
   }
   return opts.loadsHp === undefined || (r.loadHp !== null && opts.loadsHp.includes(r.loadHp));
 }
 
-export async function evaluateCwru(model: LoadedModel, dir: string, opts: CwruEvalOptions = {}): Promise<EvalReport> {
+export async function evaluateCwru(
+  model: LoadedModel,
+  dir: string,
+  opts: CwruEvalOptions = {},
+): Promise<EvalReport> {
   const { manifest } = model;
   if (manifest.task !== "classifier") {
-    throw new EvalError("EA_EVAL_MISMATCH", `model ${model.dir} is a ${manifest.task}; CWRU data scores a classifier`);
+    throw new EvaluationError(
+      "EA_EVAL_MISMATCH",
+      `model ${model.dir} is a ${manifest.task}; CWRU data scores a classifier`,
+    );
   }
   const windowSamples = manifest.input.windowSamples;
   if (windowSamples === undefined) {
-    throw new EvalError("EA_EVAL_MISMATCH", `model ${model.dir}: the manifest gives no input.windowSamples to cut recordings`);
+    throw new EvaluationError(
+      "EA_EVAL_MISMATCH",
+      `model ${model.dir}: the manifest gives no input.windowSamples to cut recordings`,
+    );
   }
   const labels = manifest.output.labels;
   const m = await readCwruManifest(dir);
   const recordings = m.recordings.filter((r) => selected(r, opts));
   const missing = [...new Set(recordings.map((r) => r.label))].filter((l) => !labels.includes(l));
   if (missing.length > 0) {
-    throw new EvalError(
+    throw new EvaluationError(
       "EA_EVAL_MISMATCH",
       `recordings labelled [${missing.join(", ")}] are not among the model's labels [${labels.join(", ")}]`,
     );

@@ -39,7 +39,8 @@ export async function detectDataset(path: string): Promise<DetectedDataset> {
     const name = basename(path);
     if (name === "manifest.json") return { kind: "cwru", path: dirname(path) };
     if (/^(train|test|RUL)_FD\d{3}\.txt$/.test(name)) return { kind: "cmapss", path: dirname(path) };
-    if (name.toLowerCase().endsWith(".csv") && (await findAi4iCsv(path)) !== undefined) return { kind: "ai4i", path };
+    if (name.toLowerCase().endsWith(".csv") && (await findAi4iCsv(path)) !== undefined)
+      return { kind: "ai4i", path };
     throw new DatasetError("EA_DATASET_NOT_FOUND", path, "not a file of a known dataset layout");
   }
   const names = await readdir(path);
@@ -60,7 +61,8 @@ export async function evaluateModelReport(
   dataDir: string,
   opts: EvaluateOptions = {},
 ): Promise<EvalReport> {
-  const detected = opts.kind !== undefined ? { kind: opts.kind, path: dataDir } : await detectDataset(dataDir);
+  const detected =
+    opts.kind !== undefined ? { kind: opts.kind, path: dataDir } : await detectDataset(dataDir);
   const model = await loadModel(modelDir);
   try {
     switch (detected.kind) {
@@ -83,6 +85,10 @@ export async function evaluateModelReport(
  * `confusion`, `labels` (+ `f1`, `precision`, `recall`, `pr_auc` of the failure class on AI4I);
  * RUL regressor `rmse`, `phm08_score`.
  */
-export async function evaluateModel(modelDir: string, dataDir: string, opts: EvaluateOptions = {}): Promise<EvalMetrics> {
+export async function evaluateModel(
+  modelDir: string,
+  dataDir: string,
+  opts: EvaluateOptions = {},
+): Promise<EvalMetrics> {
   return (await evaluateModelReport(modelDir, dataDir, opts)).metrics;
 }

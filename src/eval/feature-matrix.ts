@@ -45,6 +45,8 @@ export function featureMatrix(setup: FeatureSetup, windows: readonly Window[]): 
     params: setup.params,
   });
   const values = new Float32Array(windows.length * fx.size);
-  windows.forEach((w, i) => fx.compute(w, values, i * fx.size));
+  windows.forEach((w, i) => {
+    fx.compute(w, values, i * fx.size);
+  });
   return { nRows: windows.length, nFeatures: fx.size, values };
 }

@@ -10,7 +10,11 @@ function fixed(v: number, digits = 4): string {
 /** Rows of cells as aligned text columns (first column left-aligned, the others right-aligned). */
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, j) => (widths[j] = Math.max(widths[j] ?? 0, c.length)));
+  for (const r of rows) {
+    r.forEach((c, j) => {
+      widths[j] = Math.max(widths[j] ?? 0, c.length);
+    });
+  }
   return rows
     .map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  "))
     .join("\n");
@@ -33,14 +37,20 @@ function formatClassifier(m: ClassifierEvalMetrics): string[] {
   }
   lines.push(formatTable(perClass), "", "confusion (rows: true, columns: predicted):");
   const confusion = [["", ...m.labels]];
-  m.labels.forEach((label, i) => confusion.push([label, ...(m.confusion[i] ?? []).map(String)]));
+  m.labels.forEach((label, i) => {
+    confusion.push([label, ...(m.confusion[i] ?? []).map(String)]);
+  });
   lines.push(formatTable(confusion));
   return lines;
 }
 
 function formatRul(m: RulEvalMetrics, d: EvalDetails | undefined): string[] {
   const cap = d?.rulCap !== undefined ? ` (true RUL capped at ${d.rulCap})` : "";
-  const lines = [`last cycle of each engine${cap}:`, `  RMSE         ${fixed(m.rmse, 3)}`, `  PHM08 score  ${fixed(m.phm08_score, 2)}`];
+  const lines = [
+    `last cycle of each engine${cap}:`,
+    `  RMSE         ${fixed(m.rmse, 3)}`,
+    `  PHM08 score  ${fixed(m.phm08_score, 2)}`,
+  ];
   if (d?.windows !== undefined) {
     lines.push(
       `every window (${d.windows.count}):`,

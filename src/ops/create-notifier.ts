@@ -12,14 +12,19 @@ export async function createNotifier(env: NodeJS.ProcessEnv, log: Logger): Promi
   const raw = env.NOTIFY_SOCKET;
   const address = parseNotifySocket(raw);
   if (address === null) {
-    if (raw) log.warn({ notifySocket: raw }, "NOTIFY_SOCKET is of a kind the agent cannot reach: systemd will not hear from it");
+    if (raw)
+      log.warn(
+        { notifySocket: raw },
+        "NOTIFY_SOCKET is of a kind the agent cannot reach: systemd will not hear from it",
+      );
     return NULL_NOTIFIER;
   }
   const want = (env.EDGE_AGENT_NOTIFY_VIA ?? "auto") as NotifyVia;
   if (want === "auto" || want === "unix-dgram") {
     const n = await loadUnixDgramNotifier(address, log);
     if (n !== null) return n;
-    if (want === "unix-dgram") log.error({}, "EDGE_AGENT_NOTIFY_VIA=unix-dgram but the unix-dgram package cannot be loaded");
+    if (want === "unix-dgram")
+      log.error({}, "EDGE_AGENT_NOTIFY_VIA=unix-dgram but the unix-dgram package cannot be loaded");
   }
   for (const tool of ["systemd-notify", "socat"] as const) {
     if ((want === "auto" || want === tool) && onPath(tool, env)) {
@@ -32,6 +37,9 @@ export async function createNotifier(env: NodeJS.ProcessEnv, log: Logger): Promi
       return new CommandNotifier(tool, address, log);
     }
   }
-  log.error({ notifySocket: raw }, "cannot send systemd notifications: no unix-dgram, systemd-notify or socat");
+  log.error(
+    { notifySocket: raw },
+    "cannot send systemd notifications: no unix-dgram, systemd-notify or socat",
+  );
   return NULL_NOTIFIER;
 }

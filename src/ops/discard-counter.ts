@@ -28,7 +28,10 @@ export class DiscardCounter {
     const recent = getOrCreate(this.sinceSummary, assetKey);
     recent.set(reason, (recent.get(reason) ?? 0) + 1);
     if (n === 1) {
-      this.log.warn({ asset: assetKey, reason, detail }, "discarding bad payloads (counted; summarised every interval)");
+      this.log.warn(
+        { asset: assetKey, reason, detail },
+        "discarding bad payloads (counted; summarised every interval)",
+      );
       this.firstDetail.set(`${assetKey}\u0000${reason}`, detail);
     }
   }
@@ -37,7 +40,10 @@ export class DiscardCounter {
   summarise(): void {
     for (const [asset, counts] of this.sinceSummary) {
       if (counts.size === 0) continue;
-      this.log.warn({ asset, discarded: Object.fromEntries(counts) }, "payloads discarded since the last summary");
+      this.log.warn(
+        { asset, discarded: Object.fromEntries(counts) },
+        "payloads discarded since the last summary",
+      );
       counts.clear();
     }
   }

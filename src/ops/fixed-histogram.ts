@@ -13,7 +13,8 @@ export class FixedHistogram {
 
   constructor(bounds: readonly number[]) {
     for (let i = 1; i < bounds.length; i++) {
-      if (!(bounds[i]! > bounds[i - 1]!)) throw new RangeError(`bucket bounds must ascend: ${bounds.join(", ")}`);
+      if (!(bounds[i]! > bounds[i - 1]!))
+        throw new RangeError(`bucket bounds must ascend: ${bounds.join(", ")}`);
     }
     this.bounds = bounds;
     this.counts = new Float64Array(bounds.length + 1);
@@ -41,7 +42,9 @@ export class FixedHistogram {
 }
 
 /** Seconds per `session.run`: from 0.1 ms (a tree on a desktop) to 2.5 s (a big batch on a Pi). */
-export const LATENCY_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+export const LATENCY_BUCKETS_S = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
 /** Rows per batch. */
 export const BATCH_ROWS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
 

@@ -28,7 +28,12 @@ export interface HealthExtras {
   readonly lastReload: string;
 }
 
-export function buildHealth(view: AgentOpsView, liveness: Liveness, nowMs: number, extras: HealthExtras): HealthReport {
+export function buildHealth(
+  view: AgentOpsView,
+  liveness: Liveness,
+  nowMs: number,
+  extras: HealthExtras,
+): HealthReport {
   const components: Record<string, ComponentHealth> = {};
   const m = view.mqtt;
   if (m !== null) {
@@ -39,7 +44,10 @@ export function buildHealth(view: AgentOpsView, liveness: Liveness, nowMs: numbe
         ? { ok: true, detail: `connected to ${redact(m.url)} (${s.reconnects} reconnects)` }
         : { ok: false, detail: `${m.state} from ${redact(m.url)} after ${s.attempts} attempts${err}` };
     if (s.subscribeErrors > 0 && m.state === "connected") {
-      components.mqtt = { ok: false, detail: `connected, but ${s.subscribeErrors} subscription(s) refused by the broker${err}` };
+      components.mqtt = {
+        ok: false,
+        detail: `connected, but ${s.subscribeErrors} subscription(s) refused by the broker${err}`,
+      };
     }
   }
   for (const src of view.sources) {
@@ -57,13 +65,14 @@ export function buildHealth(view: AgentOpsView, liveness: Liveness, nowMs: numbe
   }
   for (const sink of view.sinks) components[`sink:${sink.name}`] = sink.health();
   for (const c of view.consumers) {
-    const h = healthOf(c);
+    const own = healthOf(c)?.();
     const stats = opsStatsOf(c);
-    let detail = h?.().detail ?? "running";
+    let detail = own?.detail ?? "running";
     if (stats?.outboxDepth !== undefined) {
-      detail += `; ${stats.outboxDepth} job(s) waiting${stats.outboxOldestAgeS ? `, oldest ${Math.round(stats.outboxOldestAgeS)} s` : ""}`;
+      const age = stats.outboxOldestAgeS ? `, oldest ${Math.round(stats.outboxOldestAgeS)} s` : "";
+      detail += `; ${stats.outboxDepth} job(s) waiting${age}`;
     }
-    components[c.name] = { ok: h?.().ok ?? true, detail };
+    components[c.name] = { ok: own?.ok ?? true, detail };
   }
   const ok = Object.values(components).every((c) => c.ok);
   return {

@@ -75,7 +75,9 @@ export class LivenessCheck {
       const stuckMs = s.nowMs - mark.sinceMs;
       if (stuckMs >= this.opts.inferenceStallMs) {
         stalledModels.push(m.key);
-        reasons.push(`model ${m.name}: ${m.waiting} window(s) waiting, no batch finished for ${Math.round(stuckMs / 1000)} s`);
+        reasons.push(
+          `model ${m.name}: ${m.waiting} window(s) waiting, no batch finished for ${Math.round(stuckMs / 1000)} s`,
+        );
       }
     }
     for (const k of this.models.keys()) if (!seen.has(k)) this.models.delete(k);

@@ -16,7 +16,10 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions): Logger {
   const dest = opts.destination ?? process.stdout;
   if (!opts.human) {
-    return pino({ level: opts.level, base: undefined }, opts.destination ? (dest as pino.DestinationStream) : pino.destination({ fd: 1, sync: false }));
+    return pino(
+      { level: opts.level, base: undefined },
+      opts.destination ? (dest as pino.DestinationStream) : pino.destination({ fd: 1, sync: false }),
+    );
   }
   const human = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -115,7 +115,11 @@ export class CommandNotifier implements Notifier {
     }
     this.running = true;
     const { cmd, args, input } = this.command(message);
-    const child = spawn(cmd, args, { stdio: [input === null ? "ignore" : "pipe", "ignore", "pipe"] });
+    const socket = this.address.kind === "abstract" ? `@${this.address.name}` : this.address.name;
+    const child = spawn(cmd, args, {
+      stdio: [input === null ? "ignore" : "pipe", "ignore", "pipe"],
+      env: { ...process.env, NOTIFY_SOCKET: socket },
+    });
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -139,7 +143,9 @@ export class CommandNotifier implements Notifier {
       return { cmd: "systemd-notify", args: message.split("\n").filter((l) => l !== ""), input: null };
     }
     const target =
-      this.address.kind === "abstract" ? `ABSTRACT-SENDTO:${this.address.name}` : `UNIX-SENDTO:${this.address.name}`;
+      this.address.kind === "abstract"
+        ? `ABSTRACT-SENDTO:${this.address.name}`
+        : `UNIX-SENDTO:${this.address.name}`;
     return { cmd: "socat", args: ["-u", "-", target], input: message };
   }
 }

@@ -17,7 +17,11 @@ import type { LivenessSnapshot } from "./liveness.js";
 
 export interface ModelOps {
   readonly model: LoadedModel;
-  readonly batcher: { readonly queued: number; readonly inFlight: boolean; readonly stats: Readonly<MicroBatcherStats> };
+  readonly batcher: {
+    readonly queued: number;
+    readonly inFlight: boolean;
+    readonly stats: Readonly<MicroBatcherStats>;
+  };
   readonly histograms: BatchHistograms;
 }
 

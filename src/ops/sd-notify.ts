@@ -52,7 +52,8 @@ export function formatNotifyMessage(fields: Record<string, string>): string {
 export function watchdogIntervalMs(env: NodeJS.ProcessEnv, pid = process.pid): number | null {
   const usec = Number(env.WATCHDOG_USEC);
   if (!Number.isFinite(usec) || usec <= 0) return null;
-  if (env.WATCHDOG_PID !== undefined && env.WATCHDOG_PID !== "" && Number(env.WATCHDOG_PID) !== pid) return null;
+  if (env.WATCHDOG_PID !== undefined && env.WATCHDOG_PID !== "" && Number(env.WATCHDOG_PID) !== pid)
+    return null;
   return Math.max(1, Math.floor(usec / 2000));
 }
 

@@ -3,6 +3,7 @@ import type { ResolvedAsset } from "../config/load-config.js";
 import { primaryChannel } from "../config/profile-schema.js";
 import { createDecoder, type Decoder } from "../codecs/create-decoder.js";
 import { FeatureExtractor } from "../features/feature-extractor.js";
+import { AssetQuality } from "../quality/asset-quality.js";
 import type { LoadedModel } from "../inference/load-model.js";
 import type { PointContext } from "../sinks/telemetry-sink.js";
 import type { AssetRef, Discarded, DiscardReason, Reading, Window } from "../types.js";
@@ -35,6 +36,8 @@ export class AssetPipeline {
   readonly windower: Windower;
   readonly extractor: FeatureExtractor;
   readonly machine: AdviceMachine;
+  /** Operating-state gate, data quality, drift, baseline, capture and evidence (src/quality/asset-quality.ts). */
+  readonly quality: AssetQuality;
   readonly predictionTopic: string;
   readonly adviceTopic: string;
   readonly pointContext: PointContext;
@@ -73,6 +76,7 @@ export class AssetPipeline {
       params: { ...m.input.params, ...p.model.params },
     });
     this.row = new Float32Array(this.extractor.size);
+    this.quality = new AssetQuality(asset, m, this.extractor.names, topicPrefix);
     this.machine = new AdviceMachine({
       site: asset.ref.site,
       asset: asset.ref.asset,
@@ -127,6 +131,7 @@ export class AssetPipeline {
 
   private featurise(w: Window, emit: (row: Float32Array, tag: RowTag) => void): void {
     this.counters.windows++;
+    if (!this.quality.admit(w)) return;
     const row = this.row;
     this.extractor.compute(w, row, 0);
     for (let i = 0; i < row.length; i++) {
@@ -137,6 +142,7 @@ export class AssetPipeline {
         return;
       }
     }
+    if (!this.quality.features(w, row)) return;
     emit(row, { asset: this, tsMs: w.tsMs });
   }
 }

@@ -171,6 +171,16 @@ export class InfluxSink implements TelemetrySink {
     return { ok: s.state !== "failing", detail: `${s.state}: ${s.detail}` };
   }
 
+  /** The spool's figures for /metrics (`edge_agent_spool_*` gauges, see src/ops/ops-view.ts). */
+  opsStats(): { spoolBytes: number; spoolPoints: number; spoolOldestAgeS: number } {
+    const s = this.status();
+    return {
+      spoolBytes: s.spoolBytes,
+      spoolPoints: s.spooledPoints,
+      spoolOldestAgeS: s.oldestSpooledAgeS ?? 0,
+    };
+  }
+
   status(fwd: StoreAndForward | null = this.fwd): InfluxSinkStatus {
     const sp = this.spool?.isOpen ? this.spool.stats() : null;
     const c = fwd?.counters ?? {

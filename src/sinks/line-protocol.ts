@@ -46,18 +46,23 @@ export function quoteString(s: string): string {
 }
 
 /**
- * A short decimal text (at most 9 digits) that reads back as the same float32 (features are Float32Array
+ * A short decimal text (never longer than the 9-digit form) that reads back as the same float32 (features are Float32Array
  * values): `0.1` rather than `0.10000000149011612`. Half the bytes on the wire and in the spool,
  * and exact. Non-finite values have no line-protocol form: the caller leaves them out.
  */
 export function formatFloat32(v: number): string {
-  const plain = String(v);
-  if (plain.length <= 9) return plain;
-  for (let p = 6; p < 9; p++) {
+  // Most computed float32 values need 7 or 8 digits: start at 8 and go down while it reads back.
+  let best = v.toPrecision(8);
+  if (Math.fround(Number(best)) !== v) return trimZeros(v.toPrecision(9));
+  for (let p = 7; p >= 1; p--) {
     const s = v.toPrecision(p);
-    if (Math.fround(Number(s)) === v) return trimZeros(s);
+    if (Math.fround(Number(s)) !== v) break;
+    best = s;
   }
-  return trimZeros(v.toPrecision(9));
+  const out = trimZeros(best);
+  if (!out.includes("e")) return out;
+  const plain = String(v); // 123456792 rather than 1.2345679e+8
+  return plain.length <= out.length ? plain : out;
 }
 
 /** A float64 as line protocol takes it (`String` is the shortest round-trip form). */
@@ -95,6 +100,12 @@ export class FieldWriter {
 
   float(key: string, v: number): this {
     if (Number.isFinite(v)) this.add(key, formatFloat64(v));
+    return this;
+  }
+
+  /** A number that may have come from a float32 (a probability) is written in its short float32 form. */
+  number(key: string, v: number): this {
+    if (Number.isFinite(v)) this.add(key, Math.fround(v) === v ? formatFloat32(v) : formatFloat64(v));
     return this;
   }
 

@@ -6,6 +6,7 @@ export type SinkErrorCode =
   | "EA_INFLUX_REFUSED"
   | "EA_INFLUX_REJECTED"
   | "EA_INFLUX_UNREACHABLE"
+  | "EA_INFLUX_TLS_FILE"
   | "EA_EXPORT_NO_STORE";
 
 /** A sink problem with its code: a spool or store that cannot be used, a server that refuses us. */

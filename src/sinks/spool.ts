@@ -63,6 +63,7 @@ export class Spool {
   private db: Database.Database | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private batches = 0;
+  private nextOrd = 0;
   private adviceBatches = 0;
   private points = 0;
   private bytes = 0;
@@ -85,9 +86,10 @@ export class Spool {
 
   /** Opens (or creates) the file and reads its totals. Throws SinkError EA_SPOOL_IO. */
   open(): void {
+    let db: Database.Database | undefined;
     try {
       mkdirSync(dirname(this.opts.path), { recursive: true });
-      const db = new Database(this.opts.path);
+      db = new Database(this.opts.path);
       db.pragma("auto_vacuum = INCREMENTAL"); // before the first table: lets a drained spool shrink
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
@@ -98,20 +100,25 @@ export class Spool {
         points INTEGER NOT NULL,
         spooled_at INTEGER NOT NULL,
         bytes INTEGER NOT NULL,
+        ord INTEGER NOT NULL,
         body BLOB NOT NULL);
-        CREATE INDEX IF NOT EXISTS batches_kind ON batches (kind, id);
+        CREATE INDEX IF NOT EXISTS batches_order ON batches (kind, ord);
         CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`);
       this.db = db;
       this.stmts = this.prepare(db);
       const t = db
-        .prepare("SELECT count(*) AS n, sum(points) AS p, sum(bytes) AS b, sum(kind) AS a FROM batches")
+        .prepare(
+          "SELECT count(*) AS n, sum(points) AS p, sum(bytes) AS b, sum(kind) AS a, max(ord) AS o FROM batches",
+        )
         .get() as {
         n: number;
         p: number | null;
         b: number | null;
         a: number | null;
+        o: number | null;
       };
       this.batches = t.n;
+      this.nextOrd = (t.o ?? -1) + 1;
       this.adviceBatches = t.a ?? 0;
       this.points = t.p ?? 0;
       this.bytes = t.b ?? 0;
@@ -120,7 +127,7 @@ export class Spool {
         | undefined;
       this.dropped = d?.value ?? 0;
     } catch (err) {
-      this.db?.close();
+      db?.close();
       this.db = null;
       throw new SinkError(
         "EA_SPOOL_IO",
@@ -135,18 +142,26 @@ export class Spool {
   }
 
   /** Appends at once (small batches: advice). Durable when it returns. */
-  appendSync(lines: readonly string[], kind: BatchKind): AppendResult {
+  /**
+   * A place in the replay order, taken when a batch is made: a batch spooled later (after a
+   * failed write) still goes back in the order the batches were made.
+   */
+  reserve(): number {
+    return this.nextOrd++;
+  }
+
+  appendSync(lines: readonly string[], kind: BatchKind, ord = this.reserve()): AppendResult {
     const body = deflateRawSync(lines.join("\n"), { level: this.opts.level ?? 6 });
-    return this.insert(kind, lines.length, body);
+    return this.insert(kind, lines.length, body, ord);
   }
 
   /** Compresses off the event loop, then appends; appends keep their order. Durable when it resolves. */
-  append(lines: readonly string[], kind: BatchKind): Promise<AppendResult> {
+  append(lines: readonly string[], kind: BatchKind, ord = this.reserve()): Promise<AppendResult> {
     const text = lines.join("\n");
     const n = lines.length;
     const run = async (): Promise<AppendResult> => {
       const body = await deflateAsync(text, { level: this.opts.level ?? 6 });
-      return this.insert(kind, n, body);
+      return this.insert(kind, n, body, ord);
     };
     const p = this.tail.then(run, run);
     this.tail = p.catch(() => undefined);
@@ -168,7 +183,11 @@ export class Spool {
     const row = this.open_().stmts.head.get() as
       | { id: number; kind: number; points: number; spooled_at: number; body: Buffer }
       | undefined;
-    if (row === undefined) return null;
+    if (row === undefined) {
+      // The totals said there was more: they were wrong (the file changed under us). Trust the file.
+      this.batches = this.adviceBatches = this.points = this.bytes = 0;
+      return null;
+    }
     const body = (await inflateAsync(row.body)).toString("utf8");
     return {
       id: row.id,
@@ -221,7 +240,7 @@ export class Spool {
     return n;
   }
 
-  private insert(kind: BatchKind, points: number, body: Buffer): AppendResult {
+  private insert(kind: BatchKind, points: number, body: Buffer, ord: number): AppendResult {
     const db = this.open_().db!;
     const cost = body.length + BATCH_OVERHEAD_BYTES;
     const used = () => this.bytes + this.batches * BATCH_OVERHEAD_BYTES;
@@ -253,6 +272,7 @@ export class Spool {
         points,
         (this.opts.now ?? Date.now)(),
         body.length,
+        ord,
         body,
       );
       this.batches++;
@@ -293,12 +313,12 @@ export class Spool {
   private prepare(db: Database.Database) {
     return {
       head: db.prepare(
-        "SELECT id, kind, points, spooled_at, body FROM batches ORDER BY kind DESC, id LIMIT 1",
+        "SELECT id, kind, points, spooled_at, body FROM batches ORDER BY kind DESC, ord LIMIT 1",
       ),
       remove: db.prepare("DELETE FROM batches WHERE id = ? RETURNING points, bytes, kind"),
-      victims: db.prepare("SELECT id FROM batches WHERE kind = 0 AND id != ? ORDER BY id LIMIT 32"),
+      victims: db.prepare("SELECT id FROM batches WHERE kind = 0 AND id != ? ORDER BY ord LIMIT 32"),
       insert: db.prepare(
-        "INSERT INTO batches (kind, points, spooled_at, bytes, body) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO batches (kind, points, spooled_at, bytes, ord, body) VALUES (?, ?, ?, ?, ?, ?)",
       ),
       oldest: db.prepare("SELECT min(spooled_at) AS t FROM batches"),
       setDropped: db.prepare(

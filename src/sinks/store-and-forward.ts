@@ -1,8 +1,8 @@
 import type { Logger } from "../ops/logger.js";
 import { type BackoffConfig, nextBackoffMs } from "../sources/backoff.js";
 import { ReplayPacer } from "./replay-pacer.js";
-import type { AppendResult, Spool } from "./spool.js";
-import { ThrottledLog } from "./throttled-log.js";
+import { type ForwardCounters, ForwardReport } from "./forward-report.js";
+import type { Spool } from "./spool.js";
 import { classifyWriteError, type WriteOutcome } from "./write-outcome.js";
 
 /** Sends one line-protocol body; rejects when the server did not take it. */
@@ -10,24 +10,10 @@ export interface BatchWriter {
   write(body: string, signal?: AbortSignal): Promise<void>;
 }
 
+export type { ForwardCounters } from "./forward-report.js";
+
 /** `ok`: writes go through; `down`: unreachable, retrying; `refused`: the server refuses us (a person must act). */
 export type ForwardState = "ok" | "down" | "refused";
-
-export interface ForwardCounters {
-  /** Points the server took (live and replayed). */
-  written: number;
-  /** Points taken from the spool and written. */
-  replayed: number;
-  /** Points put in the spool. */
-  spooled: number;
-  /** Points dropped to keep the spool within its bound (this run). */
-  dropped: number;
-  /** Points in batches the server refused as bad (400, 413, 422). */
-  rejected: number;
-  /** Points neither written nor spooled because the spool could not be used. */
-  lost: number;
-  failedWrites: number;
-}
 
 export interface StoreAndForwardOptions {
   readonly writer: BatchWriter;
@@ -44,6 +30,8 @@ export interface StoreAndForwardOptions {
 
 interface LiveBatch {
   readonly lines: string[];
+  /** Its place in the spool's replay order, taken when it was made. */
+  readonly ord: number;
   readonly resolve: () => void;
 }
 
@@ -56,21 +44,11 @@ interface LiveBatch {
 export class StoreAndForward {
   state: ForwardState = "ok";
   lastError = "";
-  readonly counters: ForwardCounters = {
-    written: 0,
-    replayed: 0,
-    spooled: 0,
-    dropped: 0,
-    rejected: 0,
-    lost: 0,
-    failedWrites: 0,
-  };
-  spoolFull = false;
   private readonly o: StoreAndForwardOptions;
   private readonly spool: Spool | null;
   private readonly now: () => number;
   private readonly pacer: ReplayPacer;
-  private readonly throttle = new ThrottledLog(60_000);
+  private readonly report: ForwardReport;
   private readonly pending: LiveBatch[] = [];
   private readonly unsettled = new Set<Promise<void>>();
   private inFlight: Promise<void> | null = null;
@@ -88,6 +66,16 @@ export class StoreAndForward {
     this.spool = o.spool?.isOpen ? o.spool : null;
     this.now = o.now ?? Date.now;
     this.pacer = new ReplayPacer(o.replayPointsPerS);
+    this.report = new ForwardReport(o.log, this.now);
+  }
+
+  get counters(): Readonly<ForwardCounters> {
+    return this.report.counters;
+  }
+
+  /** Telemetry was dropped to keep the spool's bound and it has not had room since. */
+  get spoolFull(): boolean {
+    return this.report.spoolFull;
   }
 
   /** Hands over a cut batch; resolves when it is accepted (written, rejected or spooled). */
@@ -98,7 +86,7 @@ export class StoreAndForward {
     });
     this.unsettled.add(settled);
     void settled.then(() => this.unsettled.delete(settled));
-    const b: LiveBatch = { lines, resolve };
+    const b: LiveBatch = { lines, ord: this.spool?.reserve() ?? 0, resolve };
     // While the server is away a batch goes straight to the spool (without a spool it waits in
     // memory, up to the bound, for the next try).
     const away = this.state !== "ok" && this.spool !== null;
@@ -115,11 +103,11 @@ export class StoreAndForward {
   submitAdvice(line: string): void {
     if (this.spool !== null) {
       try {
-        this.spooled(this.spool.appendSync([line], "advice"), 1);
+        this.report.spooled(this.spool.appendSync([line], "advice"), 1, this.spool.stats());
         this.pump();
         return;
       } catch (err) {
-        this.spoolError(err);
+        this.report.spoolError(err);
       }
     }
     void this.submit([line]);
@@ -188,17 +176,17 @@ export class StoreAndForward {
     const n = b.lines.length;
     try {
       await this.o.writer.write(b.lines.join("\n"), this.stopAc.signal);
-      this.counters.written += n;
+      this.report.counters.written += n;
       this.succeeded();
       b.resolve();
     } catch (err) {
       const outcome = classifyWriteError(err);
       if (outcome.kind === "reject") {
-        this.rejected(outcome, n);
+        this.report.rejected(outcome, n);
         b.resolve();
       } else {
-        this.failed(outcome);
         this.toSpool(b);
+        this.failed(outcome);
       }
     }
   }
@@ -207,61 +195,46 @@ export class StoreAndForward {
     const spool = this.spool!;
     this.liveTurn = true;
     const startedAt = this.now();
-    let id = -1;
     try {
       const head = await spool.head();
       if (head === null) return;
-      id = head.id;
+      const id = head.id;
       spool.protectedId = id;
       try {
         await this.o.writer.write(head.body, this.stopAc.signal);
       } catch (err) {
         const outcome = classifyWriteError(err);
         if (outcome.kind !== "reject") return this.failed(outcome);
-        this.rejected(outcome, head.points);
+        this.report.rejected(outcome, head.points);
         spool.remove(id);
         return;
       }
       spool.remove(id);
-      this.counters.written += head.points;
-      this.counters.replayed += head.points;
       if (head.kind === "telemetry") this.pacer.sent(head.points, startedAt);
       this.succeeded();
-      this.afterReplay(spool);
+      this.report.replayed(head.points, spool.stats());
     } catch (err) {
-      this.spoolError(err);
+      this.report.spoolError(err);
     } finally {
       spool.protectedId = -1;
     }
   }
 
-  private afterReplay(spool: Spool): void {
-    const s = spool.stats();
-    if (this.spoolFull && s.usedBytes < 0.9 * s.maxBytes) {
-      this.spoolFull = false;
-      this.throttle.clear("spool-full");
-      this.o.log.info({ droppedPoints: s.droppedPoints }, "spool has room again");
-    }
-    if (s.batches === 0) {
-      this.o.log.info({ replayed: this.counters.replayed }, "spool replayed: everything spooled is written");
-    }
-  }
-
   private toSpool(b: LiveBatch): void {
     const n = b.lines.length;
-    if (this.spool === null || !this.spool.isOpen) {
-      this.counters.lost += n;
-      this.logLost(n, "no spool");
+    const spool = this.spool;
+    if (spool === null || !spool.isOpen) {
+      this.report.lost(n, "no spool");
       b.resolve();
       return;
     }
-    this.spool
-      .append(b.lines, "telemetry")
+    spool
+      .append(b.lines, "telemetry", b.ord)
       .then(
-        (r) => this.spooled(r, n),
+        (r) => this.report.spooled(r, n, spool.stats()),
         (err: unknown) => {
-          this.counters.lost += n;
-          this.spoolError(err);
+          this.report.lost(n, "spool write failed");
+          this.report.spoolError(err);
         },
       )
       .finally(() => {
@@ -270,34 +243,9 @@ export class StoreAndForward {
       });
   }
 
-  private spooled(r: AppendResult, n: number): void {
-    if (!r.refused) this.counters.spooled += n;
-    if (r.droppedPoints === 0) return;
-    this.counters.dropped += r.droppedPoints;
-    const now = this.now();
-    if (!this.spoolFull) {
-      this.spoolFull = true;
-      this.throttle.clear("spool-full");
-    }
-    const h = this.throttle.hit("spool-full", now);
-    if (h === null) return;
-    this.o.log.error(
-      {
-        code: "EA_SPOOL_FULL",
-        maxMB: Math.round(this.spool!.stats().maxBytes / 1048576),
-        dropped: this.counters.dropped,
-      },
-      "spool full: dropping the oldest telemetry (advice is kept)",
-    );
-  }
-
   private succeeded(): void {
-    if (this.state !== "ok" && !this.stopped) {
-      this.o.log.info(
-        { downForMs: this.now() - this.downSinceMs, spooledPoints: this.spool?.stats().points ?? 0 },
-        "InfluxDB takes writes again: replaying the spool",
-      );
-    }
+    if (this.state !== "ok" && !this.stopped)
+      this.report.back(this.downSinceMs, this.spool?.stats().points ?? 0);
     this.state = "ok";
     this.failures = 0;
     this.lastError = "";
@@ -305,70 +253,20 @@ export class StoreAndForward {
 
   private failed(outcome: Exclude<WriteOutcome, { kind: "reject" }>): void {
     const now = this.now();
-    this.counters.failedWrites++;
     this.failures++;
     this.lastError = outcome.reason;
     const next: ForwardState = outcome.kind === "refused" ? "refused" : "down";
     const retry = this.o.retry;
+    const backoff = nextBackoffMs(this.failures, retry, this.o.random ?? Math.random);
     const delay =
       next === "refused"
         ? retry.maxMs
-        : Math.max(
-            nextBackoffMs(this.failures, retry, this.o.random ?? Math.random),
-            outcome.kind === "retry" ? outcome.retryAfterMs : 0,
-          );
+        : Math.max(backoff, outcome.kind === "retry" ? outcome.retryAfterMs : 0);
     this.retryAtMs = now + delay;
-    if (next !== this.state && !this.stopped) {
-      if (this.state === "ok") this.downSinceMs = now;
-      if (next === "refused") {
-        this.o.log.error(
-          { code: "EA_INFLUX_REFUSED", status: outcome.status, err: outcome.reason },
-          "InfluxDB refuses our writes: check the token, org and bucket; spooling meanwhile",
-        );
-      } else {
-        this.o.log.warn(
-          { code: "EA_INFLUX_UNREACHABLE", err: outcome.reason, retryInMs: delay },
-          "InfluxDB write failed: spooling, retrying in the background",
-        );
-      }
-    }
+    if (this.state === "ok") this.downSinceMs = now;
+    this.report.failed(outcome, next !== this.state && !this.stopped, delay);
     this.state = next;
     for (const b of this.pending.splice(0)) this.toSpool(b);
-  }
-
-  private rejected(outcome: WriteOutcome, n: number): void {
-    this.counters.rejected += n;
-    const h = this.throttle.hit(`reject-${outcome.status}`, this.now());
-    if (h === null) return;
-    this.o.log.error(
-      {
-        code: "EA_INFLUX_REJECTED",
-        err: outcome.reason,
-        points: n,
-        rejected: this.counters.rejected,
-        notLogged: h.suppressed,
-      },
-      "InfluxDB rejected a batch as bad data: its points are dropped, not retried",
-    );
-  }
-
-  private spoolError(err: unknown): void {
-    const h = this.throttle.hit("spool-io", this.now());
-    if (h !== null) {
-      this.o.log.error(
-        { code: "EA_SPOOL_IO", err: (err as Error).message, notLogged: h.suppressed },
-        "spool write failed",
-      );
-    }
-  }
-
-  private logLost(n: number, why: string): void {
-    const h = this.throttle.hit("lost", this.now());
-    if (h !== null)
-      this.o.log.error(
-        { code: "EA_SPOOL_IO", points: n, lost: this.counters.lost, why },
-        "points lost: cannot spool",
-      );
   }
 
   private arm(ms: number): void {

@@ -43,8 +43,8 @@ export class TelemetryLines {
     const f = this.fields
       .string("class", p.className)
       .int("class_index", p.classIndex)
-      .float("confidence", p.confidence)
-      .float("value", p.value);
+      .number("confidence", p.confidence)
+      .number("value", p.value);
     return this.line(MEASUREMENTS.predictions, ctx, f.build(), p.tsMs);
   }
 
@@ -54,13 +54,13 @@ export class TelemetryLines {
       .string("fault", a.fault)
       .string("severity", a.severity)
       .int("severity_rank", severityRank(a.severity))
-      .float("confidence", a.confidence)
+      .number("confidence", a.confidence)
       .string("transition", a.transition)
       .string("episode_id", a.episodeId)
       .string("action", a.action)
       .string("previous_fault", a.previousFault)
       .int("changed_at_ms", a.changedAtMs)
-      .float("value", a.value);
+      .number("value", a.value);
     return this.line(MEASUREMENTS.advice, ctx, f.build(), a.windowTsMs);
   }
 

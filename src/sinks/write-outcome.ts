@@ -31,7 +31,12 @@ export function classifyWriteError(err: unknown): WriteOutcome {
     if (status === 429 || status >= 500) {
       // Retry-After in seconds (the client reads only the seconds form; a date counts as 0).
       const afterS = typeof e.retryAfter === "function" ? e.retryAfter() : 0;
-      return { kind: "retry", status, reason, retryAfterMs: Number.isFinite(afterS) && afterS > 0 ? afterS * 1000 : 0 };
+      return {
+        kind: "retry",
+        status,
+        reason,
+        retryAfterMs: Number.isFinite(afterS) && afterS > 0 ? afterS * 1000 : 0,
+      };
     }
     return { kind: "refused", status, reason };
   }

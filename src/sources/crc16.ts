@@ -36,7 +36,8 @@ export function crc16Modbus(bytes: Uint8Array, start = 0, end = bytes.length): n
 
 export function crc16Ccitt(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffff;
-  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CCITT_TABLE[((crc >>> 8) ^ bytes[i]!) & 0xff]!;
+  for (let i = start; i < end; i++)
+    crc = ((crc << 8) & 0xffff) ^ CCITT_TABLE[((crc >>> 8) ^ bytes[i]!) & 0xff]!;
   return crc;
 }
 

@@ -108,7 +108,11 @@ export class FrameParser {
 
   private flushGarbage(out: FrameEvent[]): void {
     if (this.garbage === 0) return;
-    out.push({ kind: "discard", bytes: this.garbage, detail: `${this.garbage} bytes skipped (${this.garbageWhy})` });
+    out.push({
+      kind: "discard",
+      bytes: this.garbage,
+      detail: `${this.garbage} bytes skipped (${this.garbageWhy})`,
+    });
     this.stats.discards++;
     this.stats.discardedBytes += this.garbage;
     this.garbage = 0;

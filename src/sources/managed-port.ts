@@ -120,7 +120,10 @@ export class ManagedPort {
     const port = this.port;
     if (port === null || this._state !== "open") {
       return Promise.reject(
-        new SourceError("EA_SERIAL_DISCONNECTED", `cannot write to ${this.path}: the port is ${this._state}, not open`),
+        new SourceError(
+          "EA_SERIAL_DISCONNECTED",
+          `cannot write to ${this.path}: the port is ${this._state}, not open`,
+        ),
       );
     }
     const timeoutMs = this.o.writeTimeoutMs ?? 2000;
@@ -128,7 +131,12 @@ export class ManagedPort {
       const fail = (why: string) => {
         clearTimeout(timer);
         this.stats.writeErrors++;
-        reject(new SourceError("EA_SERIAL_WRITE_FAILED", `write of ${bytes.length} bytes to ${this.path} failed: ${why}`));
+        reject(
+          new SourceError(
+            "EA_SERIAL_WRITE_FAILED",
+            `write of ${bytes.length} bytes to ${this.path} failed: ${why}`,
+          ),
+        );
       };
       const timer = setTimeout(() => fail(`not drained after ${timeoutMs} ms`), timeoutMs);
       port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
@@ -208,8 +216,12 @@ export class ManagedPort {
     this.stats.openFailures++;
     this.attempt++;
     if (e.code !== this.problem) {
-      const level = e.code === "EA_SERIAL_PERMISSION" || e.code === "EA_SERIAL_OPEN_FAILED" ? "error" : "warn";
-      this.o.log[level]({ path: this.path, code: e.code, err: e.message }, "serial port not available; retrying");
+      const level =
+        e.code === "EA_SERIAL_PERMISSION" || e.code === "EA_SERIAL_OPEN_FAILED" ? "error" : "warn";
+      this.o.log[level](
+        { path: this.path, code: e.code, err: e.message },
+        "serial port not available; retrying",
+      );
     }
     this.problem = e.code;
     this.problemText = e.message;

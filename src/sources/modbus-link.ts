@@ -16,7 +16,13 @@ export interface ModbusLink {
    * slave answered with an exception), EA_MODBUS_BAD_RESPONSE (CRC or length), or
    * EA_MODBUS_CONNECT (the connection is gone).
    */
-  read(unitId: number, fn: "holding" | "input", address: number, count: number, timeoutMs: number): Promise<number[]>;
+  read(
+    unitId: number,
+    fn: "holding" | "input",
+    address: number,
+    count: number,
+    timeoutMs: number,
+  ): Promise<number[]>;
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -89,7 +95,13 @@ export class ModbusSerialLink implements ModbusLink {
     this.client = client;
   }
 
-  async read(unitId: number, fn: "holding" | "input", address: number, count: number, timeoutMs: number): Promise<number[]> {
+  async read(
+    unitId: number,
+    fn: "holding" | "input",
+    address: number,
+    count: number,
+    timeoutMs: number,
+  ): Promise<number[]> {
     const client = this.client;
     if (client === null || !client.isOpen) {
       throw new SourceError("EA_MODBUS_CONNECT", `${connectionName(this.c)} is not connected`);
@@ -97,10 +109,20 @@ export class ModbusSerialLink implements ModbusLink {
     client.setID(unitId);
     client.setTimeout(timeoutMs);
     try {
-      const r = fn === "holding" ? await client.readHoldingRegisters(address, count) : await client.readInputRegisters(address, count);
+      const r =
+        fn === "holding"
+          ? await client.readHoldingRegisters(address, count)
+          : await client.readInputRegisters(address, count);
       return r.data;
     } catch (err) {
-      throw this.classify(err as Error & { errno?: string; modbusCode?: number }, unitId, fn, address, count, timeoutMs);
+      throw this.classify(
+        err as Error & { errno?: string; modbusCode?: number },
+        unitId,
+        fn,
+        address,
+        count,
+        timeoutMs,
+      );
     }
   }
 
@@ -130,15 +152,19 @@ export class ModbusSerialLink implements ModbusLink {
     timeoutMs: number,
   ): SourceError {
     const what = `unit ${unitId} ${fn} ${address}+${count}`;
+    // A connection that closed under the request is the connection's fault, not the slave's.
+    if (/port not open/i.test(err.message) || !this.isOpen) {
+      return new SourceError("EA_MODBUS_CONNECT", `${what}: ${connectionName(this.c)} is not connected`);
+    }
     if (err.errno === "ETIMEDOUT" || /timed out/i.test(err.message)) {
       return new SourceError("EA_MODBUS_TIMEOUT", `${what}: no answer within ${timeoutMs} ms`);
     }
     if (typeof err.modbusCode === "number") {
       const name = EXCEPTIONS[err.modbusCode] ?? "exception";
-      return new SourceError("EA_MODBUS_EXCEPTION", `${what}: the slave answered exception ${err.modbusCode} (${name})`);
-    }
-    if (/port not open/i.test(err.message) || !this.isOpen) {
-      return new SourceError("EA_MODBUS_CONNECT", `${what}: ${connectionName(this.c)} is not connected`);
+      return new SourceError(
+        "EA_MODBUS_EXCEPTION",
+        `${what}: the slave answered exception ${err.modbusCode} (${name})`,
+      );
     }
     return new SourceError("EA_MODBUS_BAD_RESPONSE", `${what}: ${err.message}`);
   }

@@ -51,7 +51,12 @@ export function planReads(registers: Readonly<Record<string, RegisterConfig>>): 
       last.count = Math.max(last.count, end - last.address);
       last.items.push({ channel, word: register.address - last.address, register });
     } else {
-      blocks.push({ function: register.function, address: register.address, count: words, items: [{ channel, word: 0, register }] });
+      blocks.push({
+        function: register.function,
+        address: register.address,
+        count: words,
+        items: [{ channel, word: 0, register }],
+      });
     }
   }
   return blocks;
@@ -64,7 +69,12 @@ const scratch = new DataView(new ArrayBuffer(4));
  * 32-bit types: `big` word order is high word first (ABCD), `little` low word first (CDAB);
  * bytes within a word are big-endian, as Modbus sends them.
  */
-export function rawValue(words: ArrayLike<number>, word: number, type: RegisterType, wordOrder: "big" | "little"): number {
+export function rawValue(
+  words: ArrayLike<number>,
+  word: number,
+  type: RegisterType,
+  wordOrder: "big" | "little",
+): number {
   const w0 = words[word] ?? 0;
   if (type === "uint16") return w0 & 0xffff;
   if (type === "int16") return (w0 << 16) >> 16;

@@ -37,7 +37,13 @@ interface DeviceRuntime {
   readonly key: string;
   readonly b: ModbusDeviceBinding;
   readonly blocks: readonly ReadBlock[];
-  readonly counters: { polls: number; answered: number; timeouts: number; exceptions: number; badResponses: number };
+  readonly counters: {
+    polls: number;
+    answered: number;
+    timeouts: number;
+    exceptions: number;
+    badResponses: number;
+  };
   answering: boolean | null;
   /** Exceptions already logged, per block address (a config problem is logged once). */
   readonly loggedExceptions: Set<string>;
@@ -100,14 +106,21 @@ export class ModbusSource implements Source {
     this.wake?.();
     const deadline = Date.now() + timeoutMs;
     if (this.loop !== null) {
-      await Promise.race([this.loop, new Promise((r) => setTimeout(r, Math.max(0, timeoutMs / 2)))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.loop,
+        new Promise((r) => (timer = setTimeout(r, Math.max(0, timeoutMs / 2)))),
+      ]);
+      clearTimeout(timer);
     }
     await this.link.close(Math.max(50, deadline - Date.now()));
     this.loop = null;
   }
 
   status(): SourceStatus {
-    const dead = this.devices.filter((d) => d.answering === false).map((d) => `${d.b.name}(${d.b.device.unitId})`);
+    const dead = this.devices
+      .filter((d) => d.answering === false)
+      .map((d) => `${d.b.name}(${d.b.device.unitId})`);
     const live = this.devices.filter((d) => d.answering === true).length;
     const base = this.link.isOpen ? "connected" : `not connected${this.problem ? ` (${this.problem})` : ""}`;
     return {
@@ -132,19 +145,24 @@ export class ModbusSource implements Source {
           attempt++;
           this.counters.connectFailures++;
           const msg = (err as Error).message;
-          if (this.problem === null) this.o.log.warn({ err: msg, code: codeOf(err) }, "modbus connection not available; retrying");
+          if (this.problem === null)
+            this.o.log.warn({ err: msg, code: codeOf(err) }, "modbus connection not available; retrying");
           this.problem = msg;
           await this.sleep(nextBackoffMs(attempt, this.o.reconnect, this.o.random ?? Math.random));
           continue;
         }
+        if (this.stopped) break; // stop() came while connecting: the link is closed below
         this.counters.connects++;
-        this.o.log.info({ attempts: attempt, slaves: this.devices.length }, this.counters.connects > 1 ? "modbus reconnected" : "modbus connected");
+        this.o.log.info(
+          { attempts: attempt, slaves: this.devices.length },
+          this.counters.connects > 1 ? "modbus reconnected" : "modbus connected",
+        );
         attempt = 0;
         this.problem = null;
         this.schedule.restart(this.now(), Math.min(...this.devices.map((d) => d.b.device.pollIntervalMs)));
       }
       const next = this.schedule.next();
-      if (next === null) return;
+      if (next === null) break;
       const wait = next.dueMs - this.now();
       if (wait > 0) {
         await this.sleep(wait);
@@ -160,6 +178,8 @@ export class ModbusSource implements Source {
         await this.sleep(nextBackoffMs(attempt, this.o.reconnect, this.o.random ?? Math.random));
       }
     }
+    // A connection that opened after stop() had already closed the link must not stay open.
+    await this.link.close(500);
   }
 
   /** One poll of one slave; returns the reason when the connection itself was lost. */
@@ -171,7 +191,13 @@ export class ModbusSource implements Source {
     for (const block of d.blocks) {
       let words: number[];
       try {
-        words = await this.link.read(b.device.unitId, block.function, block.address, block.count, b.timeoutMs);
+        words = await this.link.read(
+          b.device.unitId,
+          block.function,
+          block.address,
+          block.count,
+          b.timeoutMs,
+        );
       } catch (err) {
         await this.sleep(this.gapMs);
         const code = codeOf(err);
@@ -184,7 +210,14 @@ export class ModbusSource implements Source {
           if (!d.loggedExceptions.has(id)) {
             d.loggedExceptions.add(id);
             this.o.log.error(
-              { asset: b.assetKey, device: b.name, unit: b.device.unitId, code, err: msg, channels: block.items.map((i) => i.channel) },
+              {
+                asset: b.assetKey,
+                device: b.name,
+                unit: b.device.unitId,
+                code,
+                err: msg,
+                channels: block.items.map((i) => i.channel),
+              },
               "modbus slave refuses a read: check the register addresses in the profile",
             );
           }
@@ -210,13 +243,21 @@ export class ModbusSource implements Source {
           sink.discarded(b.assetKey, "bad_frame", `modbus ${b.name} channel "${item.channel}" is not finite`);
           continue;
         }
-        readings.push({ channel: item.channel, tsMs, sampleRateHz: Number.NaN, samples: Float32Array.of(value) });
+        readings.push({
+          channel: item.channel,
+          tsMs,
+          sampleRateHz: Number.NaN,
+          samples: Float32Array.of(value),
+        });
       }
     }
     d.counters.answered++;
     const { recovered } = this.schedule.succeeded(d.key, this.now());
     if (recovered || d.answering === false) {
-      this.o.log.info({ asset: b.assetKey, device: b.name, unit: b.device.unitId }, "modbus slave answering again");
+      this.o.log.info(
+        { asset: b.assetKey, device: b.name, unit: b.device.unitId },
+        "modbus slave answering again",
+      );
     }
     d.answering = true;
     if (readings.length > 0) sink.readings(b.assetKey, readings);

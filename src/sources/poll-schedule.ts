@@ -76,10 +76,16 @@ export class PollSchedule {
 /**
  * The silence a Modbus RTU master keeps between frames: 3.5 character times (a character is
  * start + data + parity + stop bits), fixed at 1.75 ms above 19200 baud as the specification
- * says, rounded up to whole milliseconds (timer resolution).
+ * says (`rtuT35Ms`). The wait is that rounded up to whole milliseconds plus one, since a timer
+ * may fire up to a millisecond early.
  */
 export function rtuInterFrameMs(baudRate: number, dataBits = 8, parity = "even", stopBits = 1): number {
-  if (baudRate > 19200) return 2;
+  return Math.ceil(rtuT35Ms(baudRate, dataBits, parity, stopBits)) + 1;
+}
+
+/** 3.5 character times in ms (1.75 ms above 19200 baud). */
+export function rtuT35Ms(baudRate: number, dataBits = 8, parity = "even", stopBits = 1): number {
+  if (baudRate > 19200) return 1.75;
   const bits = 1 + dataBits + (parity === "none" ? 0 : 1) + stopBits;
-  return Math.ceil((3.5 * bits * 1000) / baudRate);
+  return (3.5 * bits * 1000) / baudRate;
 }

@@ -75,7 +75,10 @@ export class SerialPortManager {
     const e = this.ports.get(path);
     if (e === undefined) {
       return Promise.reject(
-        new SourceError("EA_SERIAL_UNKNOWN_PORT", `no serial port ${path} is configured (known: ${[...this.ports.keys()].join(", ") || "none"})`),
+        new SourceError(
+          "EA_SERIAL_UNKNOWN_PORT",
+          `no serial port ${path} is configured (known: ${[...this.ports.keys()].join(", ") || "none"})`,
+        ),
       );
     }
     return e.port.write(bytes);
@@ -83,7 +86,11 @@ export class SerialPortManager {
 
   /** Connected or not, per path. */
   status(): { path: string; connected: boolean; detail: string }[] {
-    return [...this.ports.values()].map((e) => ({ path: e.port.path, connected: e.port.connected, detail: e.port.detail }));
+    return [...this.ports.values()].map((e) => ({
+      path: e.port.path,
+      connected: e.port.connected,
+      detail: e.port.detail,
+    }));
   }
 }
 

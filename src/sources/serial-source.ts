@@ -59,7 +59,14 @@ export class SerialSource implements Source {
     const key = this.o.assetKey;
     const now = this.o.now ?? Date.now;
     this.port = this.o.ports.acquire(
-      { path: t.path, baudRate: t.baudRate, dataBits: t.dataBits, stopBits: t.stopBits, parity: t.parity, rtscts: t.rtscts },
+      {
+        path: t.path,
+        baudRate: t.baudRate,
+        dataBits: t.dataBits,
+        stopBits: t.stopBits,
+        parity: t.parity,
+        rtscts: t.rtscts,
+      },
       t.reconnect,
     );
     const deliver = (events: readonly FramerEvent[]) => {
@@ -95,7 +102,10 @@ export class SerialSource implements Source {
     return {
       name: this.name,
       connected: p?.connected ?? false,
-      detail: p === null ? "stopped" : `${p.detail}; ${this.counters.payloads} payloads, ${this.counters.discards} discards`,
+      detail:
+        p === null
+          ? "stopped"
+          : `${p.detail}; ${this.counters.payloads} payloads, ${this.counters.discards} discards`,
     };
   }
 }

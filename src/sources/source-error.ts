@@ -34,7 +34,10 @@ export function isSourceError(err: unknown): err is SourceError {
 export function classifyOpenError(path: string, err: Error): SourceError {
   const m = err.message;
   if (/no such file|ENOENT|No such device/i.test(m)) {
-    return new SourceError("EA_SERIAL_NOT_FOUND", `${path} does not exist (device unplugged, or a wrong path): ${m}`);
+    return new SourceError(
+      "EA_SERIAL_NOT_FOUND",
+      `${path} does not exist (device unplugged, or a wrong path): ${m}`,
+    );
   }
   if (/permission denied|EACCES|EPERM/i.test(m)) {
     return new SourceError(

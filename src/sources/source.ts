@@ -1,4 +1,4 @@
-import type { Reading } from "../types.js";
+import type { DiscardReason, Reading } from "../types.js";
 
 /** Payloads or readings for one asset, from a source other than the shared MQTT connection. */
 export interface SourceSink {
@@ -7,7 +7,7 @@ export interface SourceSink {
   /** Readings already decoded by the source (Modbus registers). */
   readings(assetKey: string, readings: readonly Reading[]): void;
   /** Bytes that could not be framed: counted as discards of the asset. */
-  discarded(assetKey: string, reason: "bad_frame", detail: string): void;
+  discarded(assetKey: string, reason: DiscardReason, detail: string): void;
 }
 
 export interface SourceStatus {

@@ -48,7 +48,10 @@ export interface GrownTree {
   readonly gain: Float64Array;
 }
 
-interface Scratch {
+/** Nodes with fewer rows build the histograms of the features they try directly. */
+const SUBTRACT_MIN_ROWS = 1024;
+
+interface NodeArrays {
   readonly feature: number[];
   readonly threshold: number[];
   readonly splitBin: number[];
@@ -67,18 +70,20 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
   for (let j = 0; j < features.length; j++)
     histOffset[j + 1] = histOffset[j]! + (nBins[features[j]!]! + 1) * stride;
   const histSize = histOffset[features.length]!;
-  const out: Scratch = { feature: [], threshold: [], splitBin: [], left: [], right: [], value: [] };
+  const out: NodeArrays = { feature: [], threshold: [], splitBin: [], left: [], right: [], value: [] };
   const gain = new Float64Array(binned.nFeatures * K);
   const totals = new Float64Array(stride);
   const leftSums = new Float64Array(stride);
   const candidates = Int32Array.from(features.keys());
   const perNode = Math.min(opts.featuresPerNode ?? features.length, features.length);
 
-  const buildHist = (start: number, end: number): Float64Array => {
-    const h = new Float64Array(histSize);
-    for (let j = 0; j < features.length; j++) {
+  /** Histograms of features `js` (indices into `features`) over rows[start, end), into h. */
+  const fillHist = (h: Float64Array, start: number, end: number, js: ArrayLike<number>): void => {
+    for (let t = 0; t < js.length; t++) {
+      const j = js[t]!;
       const col = features[j]! * nRows;
       const base = histOffset[j]!;
+      h.fill(0, base, histOffset[j + 1]!);
       for (let p = start; p < end; p++) {
         const r = rows[p]!;
         const o = base + bins[col + r]! * stride;
@@ -89,8 +94,16 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
         h[o + 2 * K]! += 1;
       }
     }
+  };
+  const allJ = Int32Array.from(features.keys());
+  const fullHist = (start: number, end: number): Float64Array => {
+    const h = new Float64Array(histSize);
+    fillHist(h, start, end, allJ);
     return h;
   };
+  // Small nodes build the histograms of the features they try into one reused buffer; large
+  // nodes keep full histograms so that a child's is the parent's minus its sibling's.
+  const scratch = new Float64Array(histSize);
 
   const score = (s: Float64Array, k: number): number => {
     const g = s[k]!;
@@ -111,20 +124,13 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
     return id;
   };
 
-  const grow = (start: number, end: number, hist: Float64Array, depth: number): number => {
-    // Node totals from the first allowed feature's histogram (every row lands in one of its bins).
+  /** `full` is the node's full histogram when the parent could pass one down, else null. */
+  const grow = (start: number, end: number, full: Float64Array | null, depth: number): number => {
     totals.fill(0);
-    const nb0 = features.length > 0 ? nBins[features[0]!]! + 1 : 0;
-    for (let b = 0; b < nb0; b++) for (let s = 0; s < stride; s++) totals[s]! += hist[b * stride + s]!;
-    if (features.length === 0) for (let p = start; p < end; p++) accumulateRow(totals, rows[p]!);
+    for (let p = start; p < end; p++) accumulateRow(totals, rows[p]!);
     const nodeCount = end - start;
     if (depth >= opts.maxDepth || nodeCount < 2 * opts.minSamplesLeaf) return addLeaf();
 
-    let parentScore = 0;
-    for (let k = 0; k < K; k++) parentScore += score(totals, k);
-    let bestGain = opts.minGain;
-    let bestJ = -1;
-    let bestBin = -1;
     // Sample the node's features (partial Fisher-Yates), then scan them in feature order.
     if (perNode < features.length) {
       for (let i = 0; i < perNode; i++) {
@@ -135,6 +141,16 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
       }
     }
     const tried = Int32Array.from(candidates.subarray(0, perNode)).sort();
+    let hist = full;
+    if (hist === null) {
+      fillHist(scratch, start, end, tried);
+      hist = scratch;
+    }
+    let parentScore = 0;
+    for (let k = 0; k < K; k++) parentScore += score(totals, k);
+    let bestGain = opts.minGain;
+    let bestJ = -1;
+    let bestBin = -1;
     for (const j of tried) {
       const base = histOffset[j]!;
       const nb = nBins[features[j]!]!;
@@ -189,12 +205,18 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
     out.left.push(-1);
     out.right.push(-1);
     for (let k = 0; k < K; k++) out.value.push(0);
-    // Build the smaller child's histogram; the larger one is the parent's minus it (in place).
+    // A large child gets a full histogram: the parent's minus its smaller sibling's (built).
     const leftSmaller = mid - start <= end - mid;
-    const small = leftSmaller ? buildHist(start, mid) : buildHist(mid, end);
-    for (let i = 0; i < histSize; i++) hist[i]! -= small[i]!;
-    const leftHist = leftSmaller ? small : hist;
-    const rightHist = leftSmaller ? hist : small;
+    const larger = leftSmaller ? end - mid : mid - start;
+    let leftHist: Float64Array | null = null;
+    let rightHist: Float64Array | null = null;
+    if (full !== null && larger >= SUBTRACT_MIN_ROWS) {
+      const small = leftSmaller ? fullHist(start, mid) : fullHist(mid, end);
+      for (let i = 0; i < histSize; i++) full[i]! -= small[i]!;
+      const smallKeeps = Math.min(mid - start, end - mid) >= SUBTRACT_MIN_ROWS;
+      leftHist = leftSmaller ? (smallKeeps ? small : null) : full;
+      rightHist = leftSmaller ? full : smallKeeps ? small : null;
+    }
     out.left[id] = grow(start, mid, leftHist, depth + 1);
     out.right[id] = grow(mid, end, rightHist, depth + 1);
     return id;
@@ -224,7 +246,7 @@ export function growTree(input: GrowInput, opts: GrowOptions): GrownTree {
     }
   }
 
-  grow(0, rows.length, buildHist(0, rows.length), 0);
+  grow(0, rows.length, rows.length >= SUBTRACT_MIN_ROWS ? fullHist(0, rows.length) : null, 0);
   const tree: Tree = {
     feature: Int32Array.from(out.feature),
     threshold: Float32Array.from(out.threshold),

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { serialTransportSchema } from "../../../src/config/transport-schemas.js";
 import { createLogger, type Logger } from "../../../src/ops/logger.js";
 import { encodeFrame, type FrameFormat } from "../../../src/sources/frame-parser.js";
+import { SerialCommandSender, sendSerialCommand } from "../../../src/sources/serial-commands.js";
 import { SerialPortManager } from "../../../src/sources/serial-port-manager.js";
 import { SerialSource } from "../../../src/sources/serial-source.js";
 import type { SourceSink } from "../../../src/sources/source.js";
@@ -215,6 +216,30 @@ describe.skipIf(!haveTool("socat"))("the serial source on a real pty pair", () =
     await ports.write(pty.a, frame);
     expect(await waitFor(() => Buffer.concat(got).length >= frame.length, 2000)).toBe(true);
     expect([...Buffer.concat(got)]).toEqual([...frame]);
+    // A profile's named command goes out through the same port.
+    const transport = serialTransportSchema.parse({
+      type: "serial",
+      path: pty.a,
+      commands: { stop: { text: "STOP\n" } },
+    });
+    const asset = { ref: { key: ASSET }, profile: { transport } };
+    got.length = 0;
+    await sendSerialCommand(ports, asset, "stop");
+    expect(await waitFor(() => Buffer.concat(got).toString() === "STOP\n", 2000)).toBe(true);
+    await expect(sendSerialCommand(ports, asset, "start")).rejects.toMatchObject({
+      code: "EA_SERIAL_UNKNOWN_COMMAND",
+    });
+    // The actions' command transport: to the asset's own port, or to a path.
+    const sender = new SerialCommandSender(ports, [asset]);
+    got.length = 0;
+    await sender.send({ site: "s1", asset: "a1", destination: "asset" }, Buffer.from("A\n"));
+    await sender.send({ site: "s1", asset: "a1", destination: pty.a }, Buffer.from("B\n"));
+    expect(await waitFor(() => Buffer.concat(got).toString() === "A\nB\n", 2000)).toBe(true);
+    await expect(
+      sender.send({ site: "s1", asset: "a2", destination: "asset" }, Buffer.from("x")),
+    ).rejects.toMatchObject({
+      code: "EA_SERIAL_UNKNOWN_PORT",
+    });
     await expect(ports.write("/dev/serial/by-id/nothing", frame)).rejects.toMatchObject({
       code: "EA_SERIAL_UNKNOWN_PORT",
     });

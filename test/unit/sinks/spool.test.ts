@@ -17,7 +17,10 @@ function spoolIn(maxBytes = 1 << 30): { spool: Spool; path: string } {
 }
 
 function lines(from: number, n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `features,asset=a1 seq=${from + i} ${1_700_000_000_000 + from + i}`);
+  return Array.from(
+    { length: n },
+    (_, i) => `features,asset=a1 seq=${from + i} ${1_700_000_000_000 + from + i}`,
+  );
 }
 
 async function drain(spool: Spool): Promise<{ kind: string; body: string }[]> {
@@ -33,7 +36,7 @@ describe("the spool", () => {
   it("gives batches back oldest first, advice before telemetry, and still holds them after a reopen", async () => {
     const { spool, path } = spoolIn();
     await spool.append(lines(0, 3), "telemetry");
-    spool.appendSync(["advice,asset=a1 fault=\"outer\" 1"], "advice");
+    spool.appendSync(['advice,asset=a1 fault="outer" 1'], "advice");
     await spool.append(lines(3, 2), "telemetry");
     spool.close();
     const again = new Spool({ path, maxBytes: 1 << 30 });
@@ -52,7 +55,19 @@ describe("the spool", () => {
     const { spool } = spoolIn();
     await Promise.all(Array.from({ length: 20 }, (_, i) => spool.append(lines(i * 100, 100), "telemetry")));
     const got = await drain(spool);
-    expect(got.map((b) => Number(/seq=(\d+)/.exec(b.body)?.[1]))).toEqual(Array.from({ length: 20 }, (_, i) => i * 100));
+    expect(got.map((b) => Number(/seq=(\d+)/.exec(b.body)?.[1]))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i * 100),
+    );
+    spool.close();
+  });
+
+  it("puts a batch spooled late (after its write failed) back in the order it was made", async () => {
+    const { spool } = spoolIn();
+    const early = spool.reserve();
+    await spool.append(lines(100, 10), "telemetry");
+    await spool.append(lines(0, 10), "telemetry", early);
+    const got = await drain(spool);
+    expect(got.map((b) => Number(/seq=(\d+)/.exec(b.body)?.[1]))).toEqual([0, 100]);
     spool.close();
   });
 
@@ -63,9 +78,9 @@ describe("the spool", () => {
     probe.spool.close();
 
     const { spool, path } = spoolIn(oneBatch * 3 + BATCH_OVERHEAD_BYTES * 4);
-    spool.appendSync(["advice,asset=a1 fault=\"x\" 1"], "advice");
+    spool.appendSync(['advice,asset=a1 fault="x" 1'], "advice");
     for (let i = 0; i < 6; i++) await spool.append(lines(i * 50, 50), "telemetry");
-    spool.appendSync(["advice,asset=a1 fault=\"y\" 2"], "advice");
+    spool.appendSync(['advice,asset=a1 fault="y" 2'], "advice");
     const s = spool.stats();
     expect(s.usedBytes).toBeLessThanOrEqual(s.maxBytes);
     expect(s.droppedPoints).toBeGreaterThan(0);

@@ -39,7 +39,11 @@ describe("telemetry lines", () => {
   });
 
   it.each([
-    ["a classifier", prediction(), `predictions,${TAGS} class="outer_race",class_index=2i,confidence=0.93 1732862400123`],
+    [
+      "a classifier",
+      prediction(),
+      `predictions,${TAGS} class="outer_race",class_index=2i,confidence=0.93 1732862400123`,
+    ],
     [
       "a regressor",
       prediction({ className: "warning", classIndex: 1, confidence: 1, value: 42.5 }),
@@ -47,6 +51,11 @@ describe("telemetry lines", () => {
     ],
   ])("writes the prediction of %s with class, class index, confidence and value", (_n, p, line) => {
     expect(new TelemetryLines().prediction(ctx, p)).toBe(line);
+  });
+
+  it("writes a probability that came from a float32 in its short form, not with 17 digits", () => {
+    const p = prediction({ confidence: Math.fround(0.93) });
+    expect(new TelemetryLines().prediction(ctx, p)).toContain("confidence=0.93 ");
   });
 
   it("writes an advice change at its window's time with fault, severity, episode and action", () => {

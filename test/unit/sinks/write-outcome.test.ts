@@ -26,7 +26,10 @@ describe("what a failed write means", () => {
   });
 
   it.each([
-    ["a refused connection", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })],
+    [
+      "a refused connection",
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+    ],
     ["a timeout", new RequestTimedOutError()],
     ["an abort", new AbortError()],
   ])("%s is retried", (_n, err) => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { crc16Ccitt, crc16Modbus } from "../../../src/sources/crc16.js";
-import { encodeFrame, type FrameEvent, type FrameFormat, FrameParser } from "../../../src/sources/frame-parser.js";
+import {
+  encodeFrame,
+  type FrameEvent,
+  type FrameFormat,
+  FrameParser,
+} from "../../../src/sources/frame-parser.js";
 import { mulberry32 } from "../../../src/training/prng.js";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -48,7 +53,11 @@ describe("encodeFrame", () => {
       { ...MODBUS, startMarker: bytes(0x7e), lengthBytes: 1, crc: "ccitt" } as FrameFormat,
       [0x7e, 0x02, 0x68, 0x69],
     ],
-    ["big-endian length", { ...MODBUS, lengthByteOrder: "be" } as FrameFormat, [0xaa, 0x55, 0x00, 0x02, 0x68, 0x69]],
+    [
+      "big-endian length",
+      { ...MODBUS, lengthByteOrder: "be" } as FrameFormat,
+      [0xaa, 0x55, 0x00, 0x02, 0x68, 0x69],
+    ],
   ])("lays out marker, length and payload (%s) and appends the CRC", (_n, format, head) => {
     const f = encodeFrame(format, ascii("hi"));
     expect([...f.subarray(0, head.length)]).toEqual(head);
@@ -74,11 +83,19 @@ describe("FrameParser", () => {
     ["two frames in one chunk", [cat(A, B)], ["alpha", "bravo"]],
     ["a frame split byte by byte", [...A].map((b) => bytes(b)), ["alpha"]],
     ["a frame split inside its marker", [A.subarray(0, 1), A.subarray(1)], ["alpha"]],
-    ["a frame split inside its CRC", [A.subarray(0, A.length - 1), A.subarray(A.length - 1), B], ["alpha", "bravo"]],
+    [
+      "a frame split inside its CRC",
+      [A.subarray(0, A.length - 1), A.subarray(A.length - 1), B],
+      ["alpha", "bravo"],
+    ],
     ["garbage before a frame", [cat(ascii("xyz"), A)], ["-3", "alpha"]],
     ["garbage between frames", [cat(A, ascii("junk!"), B)], ["alpha", "-5", "bravo"]],
     ["garbage after a frame, in its own chunk", [A, ascii("zz")], ["alpha", "-2"]],
-    ["garbage ending in half a marker, then the frame's rest", [cat(ascii("zz"), A.subarray(0, 1)), A.subarray(1)], ["-2", "alpha"]],
+    [
+      "garbage ending in half a marker, then the frame's rest",
+      [cat(ascii("zz"), A.subarray(0, 1)), A.subarray(1)],
+      ["-2", "alpha"],
+    ],
     ["a false marker in garbage (length too large)", [cat(oversize, A)], ["-4", "alpha"]],
     ["a false marker with length 0", [cat(zeroLength, A)], ["-4", "alpha"]],
     ["a frame with a bad CRC, then a good one", [cat(badCrc, B)], [`-${badCrc.length}`, "bravo"]],
@@ -94,8 +111,14 @@ describe("FrameParser", () => {
   });
 
   it.each<[string, FrameFormat]>([
-    ["1-byte marker, 1-byte length, CCITT", { ...MODBUS, startMarker: bytes(0x7e), lengthBytes: 1, crc: "ccitt" }],
-    ["4-byte marker, big-endian length", { ...MODBUS, startMarker: bytes(1, 2, 3, 4), lengthByteOrder: "be" }],
+    [
+      "1-byte marker, 1-byte length, CCITT",
+      { ...MODBUS, startMarker: bytes(0x7e), lengthBytes: 1, crc: "ccitt" },
+    ],
+    [
+      "4-byte marker, big-endian length",
+      { ...MODBUS, startMarker: bytes(1, 2, 3, 4), lengthByteOrder: "be" },
+    ],
   ])("resynchronises the same way with a %s", (_name, format) => {
     const a = encodeFrame(format, ascii("one"));
     const b = encodeFrame(format, ascii("two"));

@@ -24,7 +24,11 @@ describe("LineSplitter", () => {
     ["an unfinished line is held", ["abc"], []],
     ["a line of exactly the limit", ["0123456789abcdef\n"], ["0123456789abcdef"]],
     ["a line over the limit in one chunk", ["0123456789abcdefX\nok\n"], ["-17", "ok"]],
-    ["a line over the limit over chunks, dropped to its end", ["0123456789", "abcdefXYZ", "more bytes", "\nok\n"], ["-19", "ok"]],
+    [
+      "a line over the limit over chunks, dropped to its end",
+      ["0123456789", "abcdefXYZ", "more bytes", "\nok\n"],
+      ["-19", "ok"],
+    ],
   ])("%s", (_name, chunks, expected) => {
     expect(split(chunks)).toEqual(expected);
   });

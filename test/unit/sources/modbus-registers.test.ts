@@ -34,25 +34,39 @@ describe("rawValue", () => {
   });
 
   it("applies scale, then offset", () => {
-    expect(registerValue([215], { channel: "t", word: 0, register: reg({ address: 0, scale: 0.1, offset: 273.15 }) })).toBeCloseTo(
-      294.65,
-      10,
-    );
+    expect(
+      registerValue([215], {
+        channel: "t",
+        word: 0,
+        register: reg({ address: 0, scale: 0.1, offset: 273.15 }),
+      }),
+    ).toBeCloseTo(294.65, 10);
   });
 });
 
 describe("planReads", () => {
   const summary = (registers: Record<string, RegisterConfig>) =>
-    planReads(registers).map((b) => `${b.function}@${b.address}+${b.count}:${b.items.map((i) => `${i.channel}/${i.word}`).join(",")}`);
+    planReads(registers).map(
+      (b) =>
+        `${b.function}@${b.address}+${b.count}:${b.items.map((i) => `${i.channel}/${i.word}`).join(",")}`,
+    );
 
   it.each<[string, Record<string, RegisterConfig>, string[]]>([
     ["one register", { t: reg({ address: 5 }) }, ["holding@5+1:t/0"]],
     [
       "contiguous registers of mixed widths are one read",
-      { a: reg({ address: 0 }), b: reg({ address: 1, type: "float32" }), c: reg({ address: 3, type: "int16" }) },
+      {
+        a: reg({ address: 0 }),
+        b: reg({ address: 1, type: "float32" }),
+        c: reg({ address: 3, type: "int16" }),
+      },
       ["holding@0+4:a/0,b/1,c/3"],
     ],
-    ["a gap makes two reads", { a: reg({ address: 0 }), b: reg({ address: 10 }) }, ["holding@0+1:a/0", "holding@10+1:b/0"]],
+    [
+      "a gap makes two reads",
+      { a: reg({ address: 0 }), b: reg({ address: 10 }) },
+      ["holding@0+1:a/0", "holding@10+1:b/0"],
+    ],
     [
       "input and holding registers are separate reads",
       { a: reg({ address: 0 }), b: reg({ address: 1, function: "input" }) },
@@ -65,7 +79,9 @@ describe("planReads", () => {
     ],
     [
       "a run longer than 125 registers is split",
-      Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`c${String(i).padStart(3, "0")}`, reg({ address: i })])),
+      Object.fromEntries(
+        Array.from({ length: 130 }, (_, i) => [`c${String(i).padStart(3, "0")}`, reg({ address: i })]),
+      ),
       [
         `holding@0+125:${Array.from({ length: 125 }, (_, i) => `c${String(i).padStart(3, "0")}/${i}`).join(",")}`,
         `holding@125+5:${Array.from({ length: 5 }, (_, i) => `c${String(125 + i).padStart(3, "0")}/${i}`).join(",")}`,
@@ -92,7 +108,10 @@ describe("the modbus transport schema", () => {
     const r2 = modbusTransportSchema.safeParse({
       type: "modbus",
       connection: { type: "rtu", path: "/dev/ttyUSB0" },
-      devices: { a: { unitId: 0, registers: { t: { address: 0 } } }, b: { unitId: 2, registers: { t: { address: 1 } } } },
+      devices: {
+        a: { unitId: 0, registers: { t: { address: 0 } } },
+        b: { unitId: 2, registers: { t: { address: 1 } } },
+      },
     });
     expect(r2.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([
       "devices.a.unitId: 1 to 247 on an RTU bus",

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { PollSchedule, type PollTarget, rtuInterFrameMs } from "../../../src/sources/poll-schedule.js";
+import {
+  PollSchedule,
+  type PollTarget,
+  rtuInterFrameMs,
+  rtuT35Ms,
+} from "../../../src/sources/poll-schedule.js";
 
 const backoff = { minMs: 1000, maxMs: 8000, jitter: 0 };
 
@@ -7,7 +12,14 @@ const backoff = { minMs: 1000, maxMs: 8000, jitter: 0 };
  * Runs a schedule as the Modbus source does, on a simulated clock: each poll of a live slave
  * takes `answerMs`, of a dead one `timeoutMs`, then the bus keeps `gapMs` of silence.
  */
-function simulate(targets: PollTarget[], dead: Set<string>, untilMs: number, answerMs: number, timeoutMs: number, gapMs: number) {
+function simulate(
+  targets: PollTarget[],
+  dead: Set<string>,
+  untilMs: number,
+  answerMs: number,
+  timeoutMs: number,
+  gapMs: number,
+) {
   const s = new PollSchedule(targets, () => 0.5);
   s.restart(0);
   let now = 0;
@@ -95,12 +107,13 @@ describe("PollSchedule", () => {
 
 describe("rtuInterFrameMs", () => {
   it.each([
-    [9600, "even", 5], // 3.5 × 11 bits / 9600 = 4.01 ms → 5
-    [9600, "none", 4], // 3.5 × 10 bits = 3.65 ms → 4
-    [19200, "even", 3], // 2.0 ms → 3
-    [38400, "even", 2], // fixed 1.75 ms above 19200 → 2
-    [115200, "none", 2],
-  ])("%i baud, parity %s: %i ms", (baud, parity, ms) => {
+    [9600, "even", 4.01, 6], // 3.5 × 11 bits / 9600 baud, rounded up, + 1 ms of timer slack
+    [9600, "none", 3.65, 5], // 3.5 × 10 bits
+    [19200, "even", 2.005, 4],
+    [38400, "even", 1.75, 3], // fixed 1.75 ms above 19200 baud
+    [115200, "none", 1.75, 3],
+  ])("%i baud, parity %s: t3.5 = %f ms, waits %i ms", (baud, parity, t35, ms) => {
+    expect(rtuT35Ms(baud, 8, parity, 1)).toBeCloseTo(t35, 2);
     expect(rtuInterFrameMs(baud, 8, parity, 1)).toBe(ms);
   });
 });

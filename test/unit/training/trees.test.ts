@@ -3,6 +3,7 @@ import { mulberry32 } from "../../../src/training/prng.js";
 import { binMatrix, binOf, type FeatureMatrix, matrixFromRows } from "../../../src/training/trees-binning.js";
 import { trainGradientBoosting } from "../../../src/training/trees-boosting.js";
 import { trainRandomForest } from "../../../src/training/trees-forest.js";
+import { importanceByOutput, overallImportance } from "../../../src/training/trees-importance.js";
 import { predictTreeEnsemble } from "../../../src/training/tree-predict.js";
 import type { TreeEnsemble } from "../../../src/training/tree-model.js";
 
@@ -173,5 +174,17 @@ describe("random forest", () => {
   it("refuses a class label that is not an integer", () => {
     const x = matrixFromRows([[1], [2]]);
     expect(() => trainRandomForest(x, [0, 1.5], { task: "classifier" })).toThrow(/class of row 1/);
+  });
+});
+
+describe("gain importance per output", () => {
+  it("gives shares per class that sum to one, the most important feature first", () => {
+    // gain[feature * nOutputs + k] for 3 features × 2 classes
+    const gain = Float64Array.of(1, 0, 3, 2, 0, 2);
+    const t = importanceByOutput(gain, ["a", "b", "c"], ["x", "y"]);
+    expect(t.x).toEqual({ b: 0.75, a: 0.25, c: 0 });
+    expect(Object.keys(t.x!)).toEqual(["b", "a", "c"]);
+    expect(t.y).toEqual({ b: 0.5, c: 0.5, a: 0 });
+    expect(overallImportance(gain, ["a", "b", "c"])).toEqual({ b: 0.625, c: 0.25, a: 0.125 });
   });
 });
