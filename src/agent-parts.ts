@@ -1,6 +1,7 @@
 import type { AdviceConsumer } from "./actions/advice-consumer.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import type { Logger } from "./ops/logger.js";
+import { createSinks } from "./sinks/create-sinks.js";
 import type { TelemetrySink } from "./sinks/telemetry-sink.js";
 import { createSources } from "./sources/create-sources.js";
 import { SerialPortManager } from "./sources/serial-port-manager.js";
@@ -15,9 +16,35 @@ export interface AgentParts {
   readonly ports: SerialPortManager;
 }
 
-/** Builds sources, sinks and advice consumers from the config (none of them started yet). */
-export function buildAgentParts(config: LoadedConfig, log: Logger): AgentParts {
+/**
+ * Builds sources, sinks and advice consumers from the config (none of them started yet).
+ * `agentStats` reads the agent's counters for the self-metrics that sinks write. Throws coded
+ * errors (a missing secret, an unreadable TLS file) that are the configuration's fault.
+ */
+export function buildAgentParts(
+  config: LoadedConfig,
+  log: Logger,
+  agentStats: () => Record<string, unknown> = () => ({}),
+): AgentParts {
   const ports = new SerialPortManager(log.child({ module: "serial" }));
   const sources = createSources(config, log, ports);
-  return { sources, sinks: [], consumers: [], ports };
+  const sinks = createSinks(config, log, { agentMetrics: () => selfMetrics(agentStats()) });
+  return { sources, sinks, consumers: [], ports };
+}
+
+type Counters = { messages: number; windows: number; predictions: number; adviceChanges: number };
+
+/** The agent's counters as the flat numbers of the `edge_agent` measurement. */
+function selfMetrics(s: Record<string, unknown>): Record<string, number> {
+  const assets = Object.values((s.assets ?? {}) as Record<string, Counters>);
+  const sum = (k: keyof Counters) => assets.reduce((n, a) => n + a[k], 0);
+  return {
+    assets: assets.length,
+    messages: sum("messages"),
+    windows: sum("windows"),
+    predictions: sum("predictions"),
+    advice_changes: sum("adviceChanges"),
+    discarded: Number(s.discarded ?? 0),
+    rss_mb: process.memoryUsage().rss / 1048576,
+  };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Aedes } from "aedes";
 import { Agent } from "../agent.js";
+import { buildAgentParts } from "../agent-parts.js";
 import { createLogger } from "../ops/logger.js";
 import { Simulator } from "../sim/simulator.js";
 import { EX_CONFIG, EX_OK } from "./exit-codes.js";
@@ -40,7 +41,9 @@ export async function demoCommand(args: string[]): Promise<number> {
   if (config === null) return EX_CONFIG;
   const log = createLogger({ level: "info", human: true });
   log.info({ module: "demo", broker: broker.url }, "embedded MQTT broker started (aedes)");
-  const agent = new Agent({ config, log });
+  let agent: Agent | null = null;
+  const parts = buildAgentParts(config, log, () => agent?.stats() ?? {});
+  agent = new Agent({ config, log, ...parts });
   await agent.start();
   const site = config.fleet.sites[0]!;
   const assets = planAssets(site.id, site.assets.map((a) => a.id).join(","), [

@@ -11,6 +11,7 @@ Usage:
   edge-agent eval --model models/<name> --data <dataset> [--json]
   edge-agent replay --config FILE --file RECORDING [--asset SITE/ASSET] [--rpm R] [--json]
   edge-agent simulate --serial PATH [--format json|csv|frame] [--fault CLASS@SECONDS] [--baud N] [--seconds N]
+  edge-agent export --config FILE --since WHEN [--until WHEN] [--format lp|csv] [--measurement NAME]
   edge-agent demo [--seconds N]
   edge-agent help
 
@@ -49,6 +50,7 @@ const commands: Record<string, Command> = {
   demo: async (args) => (await import("./demo.js")).demoCommand(args),
   replay: async (args) => (await import("./replay.js")).replayCommand(args),
   eval: async (args) => (await import("./eval.js")).evalCommand(args),
+  export: async (args) => (await import("./export.js")).exportCommand(args),
   help: async () => {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -32,6 +32,9 @@ const CONFIG_CODES = new Set([
   "EA_MQTT_INSECURE_CREDENTIALS",
   "EA_MQTT_TLS_FILE",
   "EA_MQTT_TLS_URL",
+  "EA_INFLUX_TLS_FILE",
+  "EA_SPOOL_IO",
+  "EA_STORE_IO",
 ]);
 
 /** `edge-agent run --config FILE`: runs until SIGTERM or SIGINT; returns the exit code. */
@@ -42,7 +45,20 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     level: (opts.level ?? config.fleet.log.level) as "info",
     human: opts.human ?? false,
   });
-  const agent = new Agent({ config, log, ...buildAgentParts(config, log) });
+  let agent: Agent | null = null;
+  let parts: ReturnType<typeof buildAgentParts>;
+  try {
+    parts = buildAgentParts(config, log, () => agent?.stats() ?? {});
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== undefined && CONFIG_CODES.has(code)) {
+      log.fatal({ code, err: (err as Error).message }, "agent not started: fix the configuration");
+      process.stderr.write(`${code}: ${(err as Error).message}\n`);
+      return EX_CONFIG;
+    }
+    throw err;
+  }
+  agent = new Agent({ config, log, ...parts });
   const service = new AgentService({ agent, config, configFile: opts.configFile, log });
   try {
     await agent.start();
