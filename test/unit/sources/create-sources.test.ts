@@ -122,16 +122,18 @@ describe("createSources", () => {
       ["modbus rtu /dev/serial/by-id/usb-rs485-0"],
       [["s1/b", "EA_SERIAL_PORT_CONFLICT"]],
     ],
-    [
-      "no polling of registers for channels the profile lacks",
-      ["{ id: a, profile: modbus-bad }"],
-      [],
-      [["s1/a", "EA_PROFILE_INVALID"]],
-    ],
   ])("%s", (_name, assets, names, errors) => {
     const r = build(assets);
     expect(r.names).toEqual(names);
     expect(r.errors).toEqual(errors);
+  });
+
+  it("never polls registers for channels the profile lacks: profile validation disables the asset first", () => {
+    const r = build(["{ id: a, profile: modbus-bad }"]);
+    expect(r.names).toEqual([]);
+    const config = loadConfig(dir!.path("fleet.yaml"));
+    expect(config.disabled.map((d) => d.ref.key)).toEqual(["s1/a"]);
+    expect(config.profileIssues.map((i) => i.path).join(" ")).toMatch(/^transport\./);
   });
 });
 
