@@ -1,10 +1,15 @@
+import { ActionConsumer } from "./actions/action-consumer.js";
+import type { ActionMqtt } from "./actions/action-mqtt.js";
 import type { AdviceConsumer } from "./actions/advice-consumer.js";
+import { SerialCommandTransport } from "./actions/command-transport.js";
+import { mqttActionPort } from "./actions/mqtt-action-port.js";
 import type { LoadedConfig } from "./config/load-config.js";
 import type { Logger } from "./ops/logger.js";
 import { createSinks } from "./sinks/create-sinks.js";
 import type { TelemetrySink } from "./sinks/telemetry-sink.js";
 import { createSources } from "./sources/create-sources.js";
 import { SerialPortManager } from "./sources/serial-port-manager.js";
+import type { MqttConnection } from "./sources/mqtt-connection.js";
 import type { Source } from "./sources/source.js";
 
 /** The parts of an agent that its config asks for besides the MQTT pipeline. */
@@ -18,18 +23,37 @@ export interface AgentParts {
 
 /**
  * Builds sources, sinks and advice consumers from the config (none of them started yet).
- * `agentStats` reads the agent's counters for the self-metrics that sinks write. Throws coded
+ * `agentStats` reads the agent's counters for the self-metrics that sinks write; `connection`
+ * gives the agent's MQTT connection once it exists (commands, confirmations). Throws coded
  * errors (a missing secret, an unreadable TLS file) that are the configuration's fault.
  */
 export function buildAgentParts(
   config: LoadedConfig,
   log: Logger,
   agentStats: () => Record<string, unknown> = () => ({}),
+  connection: () => MqttConnection | null = () => null,
 ): AgentParts {
   const ports = new SerialPortManager(log.child({ module: "serial" }));
   const sources = createSources(config, log, ports);
   const sinks = createSinks(config, log, { agentMetrics: () => selfMetrics(agentStats()) });
-  return { sources, sinks, consumers: [], ports };
+  const consumers: AdviceConsumer[] = [];
+  if (config.assets.some((a) => (a.profile.actions?.rules.length ?? 0) > 0)) {
+    let port: ActionMqtt | null = null;
+    consumers.push(
+      new ActionConsumer({
+        config,
+        log,
+        mqtt: () => {
+          const c = connection();
+          if (c === null) return null;
+          port ??= mqttActionPort(c);
+          return port;
+        },
+        transports: { serial: new SerialCommandTransport(ports) },
+      }),
+    );
+  }
+  return { sources, sinks, consumers, ports };
 }
 
 type Counters = { messages: number; windows: number; predictions: number; adviceChanges: number };

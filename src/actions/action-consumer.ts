@@ -269,6 +269,12 @@ export class ActionConsumer implements AdviceConsumer {
     }
   }
 
+  /** Outbox depth and the age of its oldest unfinished job, for /metrics and /healthz. */
+  opsStats(): { outboxDepth: number; outboxOldestAgeS: number } {
+    const oldest = this.store?.oldestActiveAtMs() ?? null;
+    return { outboxDepth: this.waiting(), outboxOldestAgeS: oldest === null ? 0 : Math.max(0, (this.now() - oldest) / 1000) };
+  }
+
   /** Jobs not finished yet (waiting, in flight, awaiting a confirmation or an ack). */
   waiting(): number {
     return this.store?.counts().active ?? 0;
@@ -286,6 +292,7 @@ export class ActionConsumer implements AdviceConsumer {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (this.store === null) return; // stopped: the broker redelivers what was not acknowledged
     try {
       this.replies?.onMessage(topic, payload);
     } catch (err) {

@@ -8,7 +8,7 @@ export interface ActionStatsSource {
 
 /**
  * Prometheus metrics of the outbox, read from the consumer when scraped:
- * `edge_agent_outbox_jobs{state="all|waiting"}`, `edge_agent_outbox_bytes`,
+ * `edge_agent_outbox_jobs_by_state{state="all|waiting"}`, `edge_agent_outbox_bytes`,
  * `edge_agent_outbox_full` (1 while new actions are refused), and counters
  * `edge_agent_outbox_rejected_total` (actions refused because it was full),
  * `edge_agent_ticket_deliveries_total{outcome="delivered|retried|failed"}` and
@@ -17,7 +17,7 @@ export interface ActionStatsSource {
 export function registerActionMetrics(registry: Registry, source: ActionStatsSource): void {
   const registers = [registry];
   new Gauge({
-    name: "edge_agent_outbox_jobs",
+    name: "edge_agent_outbox_jobs_by_state",
     help: "Jobs in the outbox: all kept, or still waiting to finish",
     labelNames: ["state"],
     registers,
@@ -43,19 +43,17 @@ export function registerActionMetrics(registry: Registry, source: ActionStatsSou
       this.set(source.stats().full ? 1 : 0);
     },
   });
-  const seen = new Map<string, number>();
-  /** Counters follow the consumer's own counts (which only grow) by their increase. */
-  const follow = (c: Counter<string>, key: string, labels: Record<string, string>, value: number) => {
-    const last = seen.get(key) ?? 0;
-    if (value > last) c.inc(labels, value - last);
-    seen.set(key, value);
+  /** Counters are set from the consumer's own counts on each scrape (they only grow). */
+  const follow = (c: Counter<string>, labels: Record<string, string>, value: number) => {
+    if (value > 0) c.inc(labels, value);
   };
   new Counter({
     name: "edge_agent_outbox_rejected_total",
     help: "Actions refused because the outbox was full",
     registers,
     collect() {
-      follow(this, "rejected", {}, source.stats().rejectedFull);
+      this.reset();
+      follow(this, {}, source.stats().rejectedFull);
     },
   });
   new Counter({
@@ -64,10 +62,10 @@ export function registerActionMetrics(registry: Registry, source: ActionStatsSou
     labelNames: ["outcome"],
     registers,
     collect() {
+      this.reset();
       const t = source.stats().tickets;
-      for (const outcome of ["delivered", "retried", "failed"] as const) {
-        follow(this, `ticket:${outcome}`, { outcome }, t[outcome]);
-      }
+      for (const outcome of ["delivered", "retried", "failed"] as const)
+        follow(this, { outcome }, t[outcome]);
     },
   });
   new Counter({
@@ -76,8 +74,8 @@ export function registerActionMetrics(registry: Registry, source: ActionStatsSou
     labelNames: ["event"],
     registers,
     collect() {
-      for (const [event, n] of Object.entries(source.stats().commands))
-        follow(this, `cmd:${event}`, { event }, n);
+      this.reset();
+      for (const [event, n] of Object.entries(source.stats().commands)) follow(this, { event }, n);
     },
   });
 }

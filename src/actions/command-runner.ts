@@ -26,8 +26,8 @@ export interface CommandRunnerOptions {
   readonly now: () => number;
 }
 
-/** While the broker is away a command waits this long between looks (its expiry still holds). */
-const WAIT_FOR_BROKER_MS = 1000;
+/** While the broker or port is away a command waits this long between looks (its expiry still holds). */
+const WAIT_FOR_TRANSPORT_MS = 1000;
 
 /**
  * Sends commands inside their safety envelope: only commands the asset's profile names now,
@@ -50,13 +50,8 @@ export class CommandRunner implements JobHandler {
     const nowMs = this.opts.now();
     const cmd = this.opts.commandsFor(job.site, job.asset)?.[p.command];
     if (cmd === undefined) {
-      this.refuse(
-        job,
-        new ActionError(
-          "EA_COMMAND_NOT_ALLOWED",
-          `"${p.command}" is not a command of ${job.site}/${job.asset}'s profile`,
-        ),
-      );
+      const why = `"${p.command}" is not a command of ${job.site}/${job.asset}'s profile`;
+      this.refuse(job, new ActionError("EA_COMMAND_NOT_ALLOWED", why));
       return;
     }
     if (job.expiresAtMs !== null && job.expiresAtMs <= nowMs) {
@@ -65,55 +60,36 @@ export class CommandRunner implements JobHandler {
     }
     const mode = lowerMode(lowerMode(p.mode, cmd.mode), this.opts.maxMode);
     if (mode === "advise") {
-      this.refuse(
-        job,
-        new ActionError("EA_COMMAND_NOT_ALLOWED", `"${p.command}" is in mode advise now: it is never sent`),
-      );
+      const why = `"${p.command}" is in mode advise now: it is never sent`;
+      this.refuse(job, new ActionError("EA_COMMAND_NOT_ALLOWED", why));
       return;
     }
     const mqtt = this.opts.mqtt();
-    const needsBroker = cmd.transport.type === "mqtt" || (mode === "confirm" && job.state === "pending");
-    if (needsBroker && (mqtt === null || !mqtt.isConnected())) {
-      store.postpone(job.id, nowMs + WAIT_FOR_BROKER_MS);
-      return;
-    }
     if (mode === "confirm" && job.state === "pending") {
-      this.request(job, p, cmd, mqtt!, nowMs);
+      if (mqtt === null || !mqtt.isConnected()) store.postpone(job.id, nowMs + WAIT_FOR_TRANSPORT_MS);
+      else this.request(job, p, cmd, mqtt, nowMs);
       return;
-    }
-
-    const params = { ...p.params, ...(job.params ?? {}) };
-    try {
-      checkParams(p.command, cmd, params);
-    } catch (err) {
-      this.refuse(job, asActionError(err));
-      return;
-    }
-    if (cmd.rateLimit !== undefined) {
-      const sent = store.sentSince(p.command, job.site, job.asset, nowMs - cmd.rateLimit.perS * 1000);
-      if (!withinRateLimit(cmd, sent)) {
-        const e = new ActionError(
-          "EA_COMMAND_RATE_LIMITED",
-          `"${p.command}" was sent ${sent} time(s) to ${job.site}/${job.asset} in the last ${cmd.rateLimit.perS} s (at most ${cmd.rateLimit.max})`,
-        );
-        this.refuse(job, e);
-        return;
-      }
     }
     const transport =
-      cmd.transport.type === "mqtt" ? new MqttCommandTransport(mqtt!) : this.opts.transports.serial;
-    if (transport === undefined) {
-      this.refuse(
-        job,
-        new ActionError(
-          "EA_COMMAND_NO_TRANSPORT",
-          `no ${cmd.transport.type} transport is wired for "${p.command}"`,
-        ),
-      );
+      cmd.transport.type === "mqtt" ? mqtt && new MqttCommandTransport(mqtt) : this.opts.transports.serial;
+    if (!transport) {
+      const why = `no ${cmd.transport.type} transport is wired for "${p.command}"`;
+      this.refuse(job, new ActionError("EA_COMMAND_NO_TRANSPORT", why));
       return;
     }
+    const params = { ...p.params, ...(job.params ?? {}) };
     let payload: Buffer;
     try {
+      checkParams(p.command, cmd, params);
+      if (cmd.rateLimit !== undefined) {
+        const sent = store.sentSince(p.command, job.site, job.asset, nowMs - cmd.rateLimit.perS * 1000);
+        if (!withinRateLimit(cmd, sent)) {
+          throw new ActionError(
+            "EA_COMMAND_RATE_LIMITED",
+            `"${p.command}" was sent ${sent} time(s) to ${job.site}/${job.asset} in the last ${cmd.rateLimit.perS} s (at most ${cmd.rateLimit.max})`,
+          );
+        }
+      }
       payload = renderCommand(cmd, {
         id: job.cmdId!,
         command: p.command,
@@ -126,17 +102,26 @@ export class CommandRunner implements JobHandler {
       this.refuse(job, asActionError(err));
       return;
     }
+    const t = cmd.transport;
     const out: OutgoingCommand = {
       id: job.cmdId!,
       name: p.command,
       site: job.site,
       asset: job.asset,
-      destination:
-        cmd.transport.type === "mqtt"
-          ? topicFor(cmd.transport.topic, this.opts.prefix, job.site, job.asset)
-          : cmd.transport.port,
-      qos: cmd.transport.type === "mqtt" ? cmd.transport.qos : 1,
+      destination: t.type === "mqtt" ? topicFor(t.topic, this.opts.prefix, job.site, job.asset) : t.port,
+      qos: t.type === "mqtt" ? t.qos : 1,
     };
+    const readiness = transport.readiness(out);
+    if (readiness === "absent") {
+      const why = `no ${t.type} destination ${out.destination} for "${p.command}" (is a source holding that port?)`;
+      this.refuse(job, new ActionError("EA_COMMAND_NO_TRANSPORT", why));
+      return;
+    }
+    if (readiness === "waiting") {
+      // Never queued in memory to go out late: it waits here, and its expiry still holds.
+      store.postpone(job.id, nowMs + WAIT_FOR_TRANSPORT_MS);
+      return;
+    }
     const n = store.beginAttempt(job.id, nowMs, true);
     try {
       await transport.send(out, payload);

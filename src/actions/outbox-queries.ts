@@ -47,6 +47,7 @@ export function prepareQueries(db: Database.Database) {
     ),
     insertAttempt: db.prepare("INSERT OR REPLACE INTO attempts (job_id, n, started_at) VALUES (?, ?, ?)"),
     trimAttempts: db.prepare("DELETE FROM attempts WHERE job_id = ? AND n <= ?"),
+    attempts: db.prepare("SELECT * FROM attempts WHERE job_id = ? ORDER BY n"),
     endAttempt: db.prepare(
       "UPDATE attempts SET ended_at = ?, outcome = ?, detail = ? WHERE job_id = ? AND n = ?",
     ),
@@ -82,5 +83,6 @@ export function prepareQueries(db: Database.Database) {
       "DELETE FROM tickets WHERE state <> 'open' AND ticket_key NOT IN (SELECT lane FROM jobs)",
     ),
     counts: db.prepare("SELECT COUNT(*) AS jobs, SUM(active) AS active FROM jobs"),
+    oldestActive: db.prepare("SELECT MIN(created_at) AS t FROM jobs WHERE active = 1"),
   };
 }

@@ -124,6 +124,15 @@ export interface JobRow {
   readonly params: Readonly<Record<string, number>> | null;
 }
 
+/** One delivery attempt: when it started and ended, and its outcome (`ok`, `sent` or an error code). */
+export interface AttemptRow {
+  readonly n: number;
+  readonly startedAtMs: number;
+  readonly endedAtMs: number | null;
+  readonly outcome: string | null;
+  readonly detail: string | null;
+}
+
 export interface TicketRow {
   readonly ticketKey: string;
   readonly target: string;

@@ -7,6 +7,7 @@ import type { EpisodeTicket } from "./action-rules.js";
 import { type OutboxQueries, prepareQueries } from "./outbox-queries.js";
 import {
   type FinalState,
+  type AttemptRow,
   type JobRow,
   type JobState,
   type OpenState,
@@ -218,6 +219,17 @@ export class OutboxStore {
       .immediate();
   }
 
+  /** The recorded attempts of a job (the newest 50), oldest first. */
+  attempts(id: number): AttemptRow[] {
+    return (this.q.attempts.all(id) as Record<string, unknown>[]).map((r) => ({
+      n: r.n as number,
+      startedAtMs: r.started_at as number,
+      endedAtMs: (r.ended_at as number | null) ?? null,
+      outcome: (r.outcome as string | null) ?? null,
+      detail: (r.detail as string | null) ?? null,
+    }));
+  }
+
   endAttempt(id: number, n: number, nowMs: number, outcome: string, detail: string | null): void {
     this.q.endAttempt.run(nowMs, outcome, detail, id, n);
   }
@@ -310,6 +322,12 @@ export class OutboxStore {
         return n;
       })
       .immediate();
+  }
+
+  /** When the oldest job not finished yet was written (ms), or null when there is none. */
+  oldestActiveAtMs(): number | null {
+    const r = this.q.oldestActive.get() as { t: number | null } | undefined;
+    return r?.t ?? null;
   }
 
   counts(): OutboxCounts {

@@ -1,6 +1,9 @@
 import type { Advice, Window } from "../types.js";
 import { type CapturedWindow, copyWindow, RawRing } from "./raw-ring.js";
 
+/** Extra windows the ring holds: those featurised while the change's window waits for inference. */
+const RING_SLACK = 8;
+
 export interface CaptureRequest {
   readonly advice: Advice;
   readonly windows: CapturedWindow[];
@@ -25,8 +28,7 @@ export class CaptureCollector {
     this.channels = channels;
     this.before = before;
     this.after = after;
-    // Room for the windows that arrive while the change's window is being predicted.
-    this.ring = new RawRing(channels, before + after);
+    this.ring = new RawRing(channels, before + after + RING_SLACK);
   }
 
   get collecting(): number {

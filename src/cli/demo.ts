@@ -42,7 +42,12 @@ export async function demoCommand(args: string[]): Promise<number> {
   const log = createLogger({ level: "info", human: true });
   log.info({ module: "demo", broker: broker.url }, "embedded MQTT broker started (aedes)");
   let agent: Agent | null = null;
-  const parts = buildAgentParts(config, log, () => agent?.stats() ?? {});
+  const parts = buildAgentParts(
+    config,
+    log,
+    () => agent?.stats() ?? {},
+    () => agent?.connection ?? null,
+  );
   agent = new Agent({ config, log, ...parts });
   await agent.start();
   const site = config.fleet.sites[0]!;

@@ -35,6 +35,7 @@ const CONFIG_CODES = new Set([
   "EA_INFLUX_TLS_FILE",
   "EA_SPOOL_IO",
   "EA_STORE_IO",
+  "EA_OUTBOX_OPEN",
 ]);
 
 /** `edge-agent run --config FILE`: runs until SIGTERM or SIGINT; returns the exit code. */
@@ -48,7 +49,12 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   let agent: Agent | null = null;
   let parts: ReturnType<typeof buildAgentParts>;
   try {
-    parts = buildAgentParts(config, log, () => agent?.stats() ?? {});
+    parts = buildAgentParts(
+      config,
+      log,
+      () => agent?.stats() ?? {},
+      () => agent?.connection ?? null,
+    );
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== undefined && CONFIG_CODES.has(code)) {

@@ -1,3 +1,4 @@
+import { checkActionConfig } from "../actions/check-action-config.js";
 import { ConfigError, type ConfigIssue, formatIssue } from "../config/config-issue.js";
 import { loadConfig } from "../config/load-config.js";
 import { primaryChannel } from "../config/profile-schema.js";
@@ -22,7 +23,7 @@ export async function validateCommand(fleetFile: string, out: (line: string) => 
     }
     throw err;
   }
-  const issues: ConfigIssue[] = [...config.profileIssues];
+  const issues: ConfigIssue[] = [...config.profileIssues, ...checkActionConfig(config)];
   const checkedModels = new Map<string, string[]>();
   for (const a of config.assets) {
     const p = a.profile;

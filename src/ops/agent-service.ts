@@ -1,9 +1,13 @@
+import type { Registry } from "prom-client";
 import type { Logger } from "pino";
 import type { Agent } from "../agent.js";
 import type { LoadedConfig } from "../config/load-config.js";
 import { createNotifier } from "./create-notifier.js";
 import { buildHealth, statusLine } from "./health.js";
 import { type Liveness, LivenessCheck } from "./liveness.js";
+import { ActionConsumer } from "../actions/action-consumer.js";
+import type { AdviceConsumer } from "../actions/advice-consumer.js";
+import { registerActionMetrics } from "../actions/action-metrics.js";
 import { createMetrics } from "./metrics.js";
 import { OpsServer } from "./ops-server.js";
 import { livenessSnapshot } from "./ops-view.js";
@@ -94,10 +98,13 @@ export class AgentService {
         log: this.log,
         health: () =>
           buildHealth(agent.opsView(), this.checkLiveness(), Date.now(), { lastReload: reloader.last }),
-        metrics: createMetrics(() => agent.opsView(), {
-          liveness: () => this.last,
-          reloads: () => reloader.counts,
-        }),
+        metrics: withActionMetrics(
+          createMetrics(() => agent.opsView(), {
+            liveness: () => this.last,
+            reloads: () => reloader.counts,
+          }),
+          agent.opsView().consumers,
+        ),
       });
       await this.server.start();
     }
@@ -116,4 +123,10 @@ export class AgentService {
     await this.server?.stop(500);
     await this.notifier?.close(1000);
   }
+}
+
+/** The outbox's own metrics (jobs by state, deliveries, command events) beside the agent's. */
+function withActionMetrics(registry: Registry, consumers: readonly AdviceConsumer[]): Registry {
+  for (const c of consumers) if (c instanceof ActionConsumer) registerActionMetrics(registry, c);
+  return registry;
 }

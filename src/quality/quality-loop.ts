@@ -77,7 +77,7 @@ export class QualityLoop {
       this.store = store;
     } catch (err) {
       this.log.error(
-        { path: at(this.settings.feedback.path), err: (err as Error).message },
+        { code: "EA_FEEDBACK_STORE", path: at(this.settings.feedback.path), err: (err as Error).message },
         "feedback store not opened: feedback, episodes and baselines are not kept",
       );
     }
@@ -88,7 +88,7 @@ export class QualityLoop {
         this.captures = c;
       } catch (err) {
         this.log.error(
-          { dir: c.dir, err: (err as Error).message },
+          { code: "EA_CAPTURE_DIR", dir: c.dir, err: (err as Error).message },
           "raw capture folder not usable: no captures",
         );
       }
@@ -292,7 +292,12 @@ export class QualityLoop {
           this.store?.recordAdvice(e.advice, e.context, e.evidence);
         } catch (err) {
           this.log.error(
-            { asset: key, episode: e.advice.episodeId, err: (err as Error).message },
+            {
+              code: "EA_FEEDBACK_STORE",
+              asset: key,
+              episode: e.advice.episodeId,
+              err: (err as Error).message,
+            },
             "episode not stored",
           );
         }

@@ -77,6 +77,17 @@ export class MqttConnection {
     this.handler = handler;
   }
 
+  private readonly extraHandlers: MessageHandler[] = [];
+
+  /** Adds a handler called after the main one for every message (the actions stage's confirmations). */
+  addMessageHandler(handler: MessageHandler): () => void {
+    this.extraHandlers.push(handler);
+    return () => {
+      const i = this.extraHandlers.indexOf(handler);
+      if (i >= 0) this.extraHandlers.splice(i, 1);
+    };
+  }
+
   /** Adds subscriptions; made now if connected, and again after any reconnect without a session. */
   subscribe(subs: readonly Subscription[]): void {
     for (const s of subs) if (!this.subs.some((x) => x.topic === s.topic)) this.subs.push(s);
@@ -118,6 +129,7 @@ export class MqttConnection {
     });
     client.on("message", (topic, payload) => {
       if (!this.holding) this.handler(topic, payload);
+      for (const h of this.extraHandlers) h(topic, payload);
     });
     client.on("close", () => {
       if (this._state === "stopped") return;

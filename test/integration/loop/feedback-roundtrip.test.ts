@@ -134,8 +134,8 @@ describe.skipIf(!haveTool("mosquitto"))("feedback round trip over a real Mosquit
       { model: "step", site: "s1", asset: "a1", confirmed: 1, falseAlarm: 1, precision: 0.5 },
     ]);
 
-    // Raw captures of both raises are on disk (4 windows before, 4 after each).
-    expect(await waitFor(() => (agent.qualityLoop?.counts.captures ?? 0) >= 2, 5000)).toBe(true);
+    // Raw captures of every change (two raises, two recoveries) are on disk: 4 windows before, 4 after.
+    expect(await waitFor(() => (agent.qualityLoop?.counts.captures ?? 0) >= 4, 5000)).toBe(true);
 
     const out = dir.path("export");
     const code = await exportLabelsCommand([

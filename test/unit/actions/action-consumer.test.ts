@@ -1,9 +1,11 @@
+import { writeFileSync } from "node:fs";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { commandKey } from "../../../src/actions/action-jobs.js";
 import type { ActionMqtt } from "../../../src/actions/action-mqtt.js";
 import { registerActionMetrics } from "../../../src/actions/action-metrics.js";
 import { planJobs } from "../../../src/actions/action-rules.js";
+import { SerialCommandTransport } from "../../../src/actions/command-transport.js";
 import { OutboxStore } from "../../../src/actions/outbox-store.js";
 import { waitFor } from "../../helpers/collect.js";
 import { tempDir } from "../../helpers/temp-dir.js";
@@ -107,7 +109,7 @@ describe("ActionConsumer", () => {
     expect(full[0]).toMatchObject({ level: 50, msg: expect.stringContaining("the outbox is full") });
     expect(metrics).toContain("edge_agent_outbox_full 1");
     expect(metrics).toContain("edge_agent_outbox_rejected_total 3");
-    expect(metrics).toContain('edge_agent_outbox_jobs{state="waiting"} 2');
+    expect(metrics).toContain('edge_agent_outbox_jobs_by_state{state="waiting"} 2');
   });
 
   it("never throws into the pipeline, even before it was started", () => {
@@ -118,7 +120,8 @@ describe("ActionConsumer", () => {
 
   it("refuses to start on an outbox it cannot create, with EA_OUTBOX_OPEN", async () => {
     const t = dir();
-    const c = makeConsumer({ dir: t.dir, outbox: { path: "/proc/no-such/outbox.db" } });
+    writeFileSync(t.path("not-a-folder"), "");
+    const c = makeConsumer({ dir: t.dir, outbox: { path: "not-a-folder/outbox.db" } });
     await expect(c.start()).rejects.toMatchObject({ code: "EA_OUTBOX_OPEN" });
   });
 
@@ -133,6 +136,73 @@ describe("ActionConsumer", () => {
     expect(mqtt.published.map((p) => p.topic)).toEqual([
       "factory/s1/p1/cmd",
       expect.stringMatching(/\/audit$/),
+    ]);
+  });
+});
+
+describe("serial commands", () => {
+  const SERIAL = {
+    rules: [{ minSeverity: "critical" as const, commands: ["stop"] }],
+    commands: {
+      stop: {
+        transport: {
+          type: "serial" as const,
+          port: "/dev/ttyRS485",
+          frame: "01 06 00 10 00 00",
+          encoding: "hex" as const,
+        },
+        mode: "auto" as const,
+        maxAgeS: 0.3,
+      },
+    },
+  };
+
+  class Ports {
+    readonly written: { path: string; bytes: number[] }[] = [];
+    constructor(private readonly state: Record<string, boolean>) {}
+    get(path: string) {
+      const connected = this.state[path];
+      return connected === undefined ? undefined : { connected };
+    }
+    async write(path: string, bytes: Uint8Array) {
+      this.written.push({ path, bytes: [...bytes] });
+    }
+  }
+
+  async function runWith(ports: Ports) {
+    const t = dir();
+    const mqtt = new RecordingMqtt();
+    const c = makeConsumer({
+      dir: t.dir,
+      actions: SERIAL,
+      mqtt,
+      transports: { serial: new SerialCommandTransport(ports) },
+    });
+    await c.start();
+    c.onAdvice(episode(`s1.p1.step3.s${Math.random()}`, Date.now())[1]!, asset(pumpProfile(SERIAL)));
+    expect(await waitFor(() => c.waiting() === 0, 3000)).toBe(true);
+    await c.stop(500);
+    return mqtt.published.map((p) => JSON.parse(p.payload) as { event: string; code?: string });
+  }
+
+  it("writes the frame to the port a source holds", async () => {
+    const ports = new Ports({ "/dev/ttyRS485": true });
+    expect((await runWith(ports)).map((e) => e.event)).toEqual(["sent"]);
+    expect(ports.written).toEqual([{ path: "/dev/ttyRS485", bytes: [1, 6, 0, 16, 0, 0] }]);
+  });
+
+  it("waits while the port is disconnected and drops the command at maxAgeS, never writing it late", async () => {
+    const ports = new Ports({ "/dev/ttyRS485": false });
+    expect(await runWith(ports)).toEqual([
+      expect.objectContaining({ event: "expired", code: "EA_COMMAND_EXPIRED" }),
+    ]);
+    expect(ports.written).toEqual([]);
+  });
+
+  it("refuses a command for a port no source holds", async () => {
+    const ports = new Ports({});
+    expect(await runWith(ports)).toEqual([
+      expect.objectContaining({ event: "refused", code: "EA_COMMAND_NO_TRANSPORT" }),
     ]);
   });
 });

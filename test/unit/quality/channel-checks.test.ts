@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AssetQuality } from "../../../src/quality/asset-quality.js";
+import { loopMetricFamilies } from "../../../src/quality/loop-metrics.js";
+import type { LoopAsset } from "../../../src/quality/quality-loop.js";
 import { mulberry32 } from "../../../src/training/prng.js";
 import { assetOf, blockWindow, manifestOf, recordingHost, vibrationProfile } from "./fixtures.js";
 
@@ -145,5 +147,26 @@ describe("data-quality checks on synthetic signals", () => {
     expect(host.conditions()).toEqual([]);
     for (let i = 3; i < 5; i++) q.admit(win(i, 5));
     expect(host.conditions()).toEqual([["raise", "sample_rate_jitter"]]);
+  });
+});
+
+describe("the loop's metrics", () => {
+  it("report a raised condition and the gated windows per asset", () => {
+    const { q } = run({ quality: { drift: { enabled: false } } }, flat, 5);
+    const asset = { ref: { site: "s1", asset: "a1", key: "s1/a1" }, quality: q } as unknown as LoopAsset;
+    const byName = Object.fromEntries(loopMetricFamilies().map((f) => [f.name, f.samples([asset])]));
+    expect(byName.edge_agent_quality_condition_active).toContainEqual([
+      { site: "s1", asset: "a1", condition: "flatline" },
+      1,
+    ]);
+    expect(byName.edge_agent_quality_condition_active).toContainEqual([
+      { site: "s1", asset: "a1", condition: "clipping" },
+      0,
+    ]);
+    expect(byName.edge_agent_gated_windows_total).toContainEqual([
+      { site: "s1", asset: "a1", reason: "stopped" },
+      0,
+    ]);
+    expect(byName.edge_agent_operating_running).toEqual([[{ site: "s1", asset: "a1" }, 1]]);
   });
 });
