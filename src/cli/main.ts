@@ -12,6 +12,7 @@ Usage:
   edge-agent replay --config FILE --file RECORDING [--asset SITE/ASSET] [--rpm R] [--json]
   edge-agent simulate --serial PATH [--format json|csv|frame] [--fault CLASS@SECONDS] [--baud N] [--seconds N]
   edge-agent export --config FILE --since WHEN [--until WHEN] [--format lp|csv] [--measurement NAME]
+  edge-agent export-labels --config FILE --out DIR [--since ISO|7d] [--base CWRU-DIR]
   edge-agent demo [--seconds N]
   edge-agent help
 
@@ -51,6 +52,7 @@ const commands: Record<string, Command> = {
   replay: async (args) => (await import("./replay.js")).replayCommand(args),
   eval: async (args) => (await import("./eval.js")).evalCommand(args),
   export: async (args) => (await import("./export.js")).exportCommand(args),
+  "export-labels": async (args) => (await import("./export-labels.js")).exportLabelsCommand(args),
   help: async () => {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { fleetActionsSchema } from "./actions-schema.js";
 import { fleetOpsSchema } from "./ops-schema.js";
 import { fleetSinksSchema } from "./sinks-schema.js";
+import { fleetQualitySchema } from "./quality-schema.js";
 
 /**
  * Fleet file: who the agent is, which broker it talks to, and which assets it watches with
@@ -108,6 +109,7 @@ export const fleetSchema = z
     sites: z.array(siteSchema).min(1),
     ...fleetSinksSchema,
     ...fleetActionsSchema,
+    ...fleetQualitySchema,
     ...fleetOpsSchema,
   })
   .superRefine((f, ctx) => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SEVERITIES } from "../types.js";
 import { profileActionsSchema } from "./actions-schema.js";
-import { profileQualitySchema } from "./quality-schema.js";
+import { checkProfileQuality, profileQualitySchema } from "./quality-schema.js";
 import { extraTransportSchemas, transportChannelIssues } from "./transport-schemas.js";
 
 /**
@@ -264,6 +264,7 @@ export const profileSchema = z
     for (const i of transportChannelIssues(p.transport, channelNames)) {
       ctx.addIssue({ code: "custom", path: i.path, message: i.message });
     }
+    checkProfileQuality(p, ctx);
     const rpm = p.model.params.rpmChannel;
     if (rpm !== undefined && !channelNames.includes(rpm)) {
       ctx.addIssue({

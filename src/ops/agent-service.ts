@@ -8,6 +8,7 @@ import { type Liveness, LivenessCheck } from "./liveness.js";
 import { ActionConsumer } from "../actions/action-consumer.js";
 import type { AdviceConsumer } from "../actions/advice-consumer.js";
 import { registerActionMetrics } from "../actions/action-metrics.js";
+import { handleFeedbackHttp } from "../feedback/feedback-http.js";
 import { createMetrics } from "./metrics.js";
 import { OpsServer } from "./ops-server.js";
 import { livenessSnapshot } from "./ops-view.js";
@@ -105,6 +106,7 @@ export class AgentService {
           }),
           agent.opsView().consumers,
         ),
+        routes: (req, res) => handleFeedbackHttp(req, res, () => agent.qualityLoop),
       });
       await this.server.start();
     }

@@ -1,3 +1,4 @@
+import { loopMetricFamilies } from "../quality/loop-metrics.js";
 import { Counter, Gauge, type Metric, Registry } from "prom-client";
 import type { FixedHistogram } from "./fixed-histogram.js";
 import type { Liveness } from "./liveness.js";
@@ -251,6 +252,10 @@ export function createMetrics(view: () => AgentOpsView, extras: MetricsExtras): 
       [{ result: "refused" }, r.refused],
     ];
   });
+  // Data quality, drift, baselines and feedback (the quality loop), per asset.
+  for (const f of loopMetricFamilies()) {
+    (f.kind === "counter" ? counter : gauge)(f.name, f.help, f.labelNames, (v) => f.samples(v.pipelines));
+  }
   return registry;
 }
 

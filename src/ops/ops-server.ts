@@ -11,6 +11,8 @@ export interface OpsServerOptions {
   readonly log: Logger;
   readonly health: () => HealthReport;
   readonly metrics: Registry;
+  /** Other routes (POST /feedback): returns true when it answered the request. */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -85,6 +87,7 @@ export class OpsServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
+    if (this.opts.routes !== undefined && (await this.opts.routes(req, res))) return;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
       return;
