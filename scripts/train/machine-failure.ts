@@ -25,7 +25,7 @@ import { RECORD_PERIOD_MS } from "../../src/eval/evaluate-ai4i.js";
 import { evaluateModelReport } from "../../src/eval/evaluate-model.js";
 import { featureMatrix, type FeatureSetup } from "../../src/eval/feature-matrix.js";
 import { formatReport } from "../../src/eval/format-report.js";
-import { knownFeatureNames } from "../../src/features/registry.js";
+import { resolveFeatureSpecs } from "../../src/features/registry.js";
 import type { Manifest } from "../../src/inference/manifest-schema.js";
 import { averagePrecision, binaryMetrics } from "../../src/training/metrics.js";
 import { exportTreeEnsemble } from "../../src/training/onnx/export-tree-ensemble.js";
@@ -48,11 +48,17 @@ const BLOCKS = {
 } as const;
 
 /**
- * Engineered features that make the published rules learnable (ΔT, power, wear × torque, the
- * overstrain limit by type). Used as soon as the registry knows them; until then the model
- * learns from the raw readings alone.
+ * Engineered features that make the published rules learnable: ΔT = process − air (heat
+ * dissipation), torque × speed (power, up to the constant 2π/60) and tool wear × torque
+ * (overstrain; the tree finds the L/M/H limit with s_last@type_code). The registry has no
+ * cross-channel family yet (a family binds to one channel); these specs are used as soon as it
+ * resolves them, until then the model learns from the raw readings alone.
  */
-const DERIVED = ["temp_diff_k", "power_w", "wear_torque_minnm", "overstrain_margin_minnm"] as const;
+const DERIVED = [
+  "x_diff@process_temp_k:air_temp_k",
+  "x_prod@torque_nm:rpm",
+  "x_prod@tool_wear_min:torque_nm",
+];
 
 const LABELS = [...FAILURE_MODE_LABELS];
 const NONE = LABELS.indexOf("none");
@@ -68,9 +74,9 @@ const RULES: Record<string, string> = {
 };
 
 function featureSpecs(): string[] {
-  const known = new Set(knownFeatureNames());
   const raw = AI4I_CHANNELS.map((c) => `s_last@${c}`);
-  return [...raw, ...DERIVED.filter((d) => known.has(d))];
+  const derived = DERIVED.filter((d) => resolveFeatureSpecs([d], {}, null).problems.length === 0);
+  return [...raw, ...derived];
 }
 
 const inBlock = (r: Ai4iRecord, [lo, hi]: readonly [number, number]) => r.udi >= lo && r.udi <= hi;
