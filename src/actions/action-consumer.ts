@@ -272,7 +272,10 @@ export class ActionConsumer implements AdviceConsumer {
   /** Outbox depth and the age of its oldest unfinished job, for /metrics and /healthz. */
   opsStats(): { outboxDepth: number; outboxOldestAgeS: number } {
     const oldest = this.store?.oldestActiveAtMs() ?? null;
-    return { outboxDepth: this.waiting(), outboxOldestAgeS: oldest === null ? 0 : Math.max(0, (this.now() - oldest) / 1000) };
+    return {
+      outboxDepth: this.waiting(),
+      outboxOldestAgeS: oldest === null ? 0 : Math.max(0, (this.now() - oldest) / 1000),
+    };
   }
 
   /** Jobs not finished yet (waiting, in flight, awaiting a confirmation or an ack). */

@@ -19,7 +19,14 @@ function machine(over: Record<string, unknown> = {}) {
     },
     ...over,
   });
-  return new AdviceMachine({ site: "s1", asset: "a1", model: "m", modelVersion: "1", advice, labels: LABELS });
+  return new AdviceMachine({
+    site: "s1",
+    asset: "a1",
+    model: "m",
+    modelVersion: "1",
+    advice,
+    labels: LABELS,
+  });
 }
 
 /** A prediction whose most probable class is `cls` with probability `p` (the rest shared). */
@@ -27,7 +34,16 @@ function pred(cls: string, p: number, tsMs: number): Prediction {
   const probs = new Float32Array(LABELS.length).fill((1 - p) / (LABELS.length - 1));
   const i = LABELS.indexOf(cls);
   probs[i] = p;
-  return { model: "m", modelVersion: "1", tsMs, classIndex: i, className: cls, confidence: p, probabilities: probs, value: Number.NaN };
+  return {
+    model: "m",
+    modelVersion: "1",
+    tsMs,
+    classIndex: i,
+    className: cls,
+    confidence: p,
+    probabilities: probs,
+    value: Number.NaN,
+  };
 }
 
 /** Runs a script of [class, probability] one window per 100 ms; returns [window index, transition, fault]. */
@@ -45,16 +61,29 @@ const rep = (c: string, p: number, n: number): [string, number][] => Array.from(
 
 describe("AdviceMachine", () => {
   it.each([
-    { name: "raises a fault after k of n agreeing windows", script: rep("outer_race", 0.9, 5), want: [[2, "raise", "outer_race"]] },
+    {
+      name: "raises a fault after k of n agreeing windows",
+      script: rep("outer_race", 0.9, 5),
+      want: [[2, "raise", "outer_race"]],
+    },
     {
       name: "ignores a single spike",
-      script: [...rep("normal", 0.9, 3), ["outer_race", 0.95], ...rep("normal", 0.9, 6)] as [string, number][],
+      script: [...rep("normal", 0.9, 3), ["outer_race", 0.95], ...rep("normal", 0.9, 6)] as [
+        string,
+        number,
+      ][],
       want: [],
     },
     { name: "does not act on low-confidence windows", script: rep("outer_race", 0.55, 10), want: [] },
     {
       name: "counts k of n, not k in a row",
-      script: [["outer_race", 0.9], ["normal", 0.9], ["outer_race", 0.9], ["normal", 0.9], ["outer_race", 0.9]] as [string, number][],
+      script: [
+        ["outer_race", 0.9],
+        ["normal", 0.9],
+        ["outer_race", 0.9],
+        ["normal", 0.9],
+        ["outer_race", 0.9],
+      ] as [string, number][],
       want: [[4, "raise", "outer_race"]],
     },
   ])("$name", ({ script, want }) => {
@@ -70,7 +99,19 @@ describe("AdviceMachine", () => {
     const probs = new Float32Array([0.5, 0.05, 0.45]);
     for (let i = 0; i < 20; i++) {
       const t = 10_000 + i * 100;
-      const a = m.update({ model: "m", modelVersion: "1", tsMs: t, classIndex: 0, className: "normal", confidence: 0.5, probabilities: probs, value: Number.NaN }, t);
+      const a = m.update(
+        {
+          model: "m",
+          modelVersion: "1",
+          tsMs: t,
+          classIndex: 0,
+          className: "normal",
+          confidence: 0.5,
+          probabilities: probs,
+          value: Number.NaN,
+        },
+        t,
+      );
       expect(a).toBeNull();
     }
     expect(m.current.fault).toBe("outer_race");
@@ -114,10 +155,12 @@ describe("AdviceMachine", () => {
   it("opens a new episode for a new fault after recovery", () => {
     const m = machine({ minHoldMs: 0, cooldownMs: 0 });
     const ids: string[] = [];
-    [...rep("outer_race", 0.9, 3), ...rep("normal", 0.9, 3), ...rep("outer_race", 0.9, 3)].forEach(([c, p], i) => {
-      const a = m.update(pred(c, p, i * 100), i * 100);
-      if (a?.transition === "raise") ids.push(a.episodeId);
-    });
+    [...rep("outer_race", 0.9, 3), ...rep("normal", 0.9, 3), ...rep("outer_race", 0.9, 3)].forEach(
+      ([c, p], i) => {
+        const a = m.update(pred(c, p, i * 100), i * 100);
+        if (a?.transition === "raise") ids.push(a.episodeId);
+      },
+    );
     expect(ids).toHaveLength(2);
     expect(ids[0]).not.toBe(ids[1]);
   });

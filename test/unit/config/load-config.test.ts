@@ -75,7 +75,10 @@ sites:
   });
 
   it("formats an issue as file: path: message", () => {
-    const t = setup({ "fleet.yaml": FLEET.replace("acme-vb4 }", "acme-vb9 }"), "profiles/acme-vb4.yaml": PROFILE });
+    const t = setup({
+      "fleet.yaml": FLEET.replace("acme-vb4 }", "acme-vb9 }"),
+      "profiles/acme-vb4.yaml": PROFILE,
+    });
     try {
       loadConfig(t.path("fleet.yaml"), {});
       expect.unreachable();
@@ -91,7 +94,10 @@ sites:
     assets:
       - { id: b1, profile: broken }
 `;
-    const broken = PROFILE.replace("samples: 1024", "samples: -4").replace("severity: warning", "severity: dire");
+    const broken = PROFILE.replace("samples: 1024", "samples: -4").replace(
+      "severity: warning",
+      "severity: dire",
+    );
     const t = setup({
       "fleet.yaml": fleet,
       "profiles/acme-vb4.yaml": PROFILE,
@@ -102,14 +108,18 @@ sites:
     expect(c.assets.map((a) => a.ref.key)).toEqual(["s1/a1", "s1/a2"]);
     expect(c.disabled.map((d) => d.ref.key)).toEqual(["s2/b1"]);
     const paths = c.profileIssues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(["windowing.samples", "advice.classes.outer_race.severity"]));
+    expect(paths).toEqual(
+      expect.arrayContaining(["windowing.samples", "advice.classes.outer_race.severity"]),
+    );
   });
 
   it("reports an override that breaks the profile at the override's path in the fleet file", () => {
     const fleet = FLEET.replace("shaftRpm: 1500", "shaftRpm: -3");
     const t = setup({ "fleet.yaml": fleet, "profiles/acme-vb4.yaml": PROFILE, ...MODEL_FILES });
     const issues = issuesOf(() => loadConfig(t.path("fleet.yaml"), {}));
-    expect(issues).toEqual([expect.stringMatching(/^sites\[0\]\.assets\[1\]\.overrides\.model\.params\.shaftRpm: /)]);
+    expect(issues).toEqual([
+      expect.stringMatching(/^sites\[0\]\.assets\[1\]\.overrides\.model\.params\.shaftRpm: /),
+    ]);
   });
 
   it("reports YAML syntax errors with their line", () => {
