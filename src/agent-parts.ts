@@ -7,8 +7,7 @@ import type { LoadedConfig } from "./config/load-config.js";
 import type { Logger } from "./ops/logger.js";
 import { createSinks } from "./sinks/create-sinks.js";
 import type { TelemetrySink } from "./sinks/telemetry-sink.js";
-import { createSources } from "./sources/create-sources.js";
-import { SerialPortManager } from "./sources/serial-port-manager.js";
+import type { SerialPortManager } from "./sources/serial-port-manager.js";
 import type { MqttConnection } from "./sources/mqtt-connection.js";
 import type { Source } from "./sources/source.js";
 
@@ -18,7 +17,7 @@ export interface AgentParts {
   readonly sinks: TelemetrySink[];
   readonly consumers: AdviceConsumer[];
   /** Serial ports, opened once and shared by readers (sources) and writers (actuator commands). */
-  readonly ports: SerialPortManager;
+  readonly ports: SerialPortManager | null;
 }
 
 /**
@@ -27,14 +26,21 @@ export interface AgentParts {
  * gives the agent's MQTT connection once it exists (commands, confirmations). Throws coded
  * errors (a missing secret, an unreadable TLS file) that are the configuration's fault.
  */
-export function buildAgentParts(
+export async function buildAgentParts(
   config: LoadedConfig,
   log: Logger,
   agentStats: () => Record<string, unknown> = () => ({}),
   connection: () => MqttConnection | null = () => null,
-): AgentParts {
-  const ports = new SerialPortManager(log.child({ module: "serial" }));
-  const sources = createSources(config, log, ports);
+): Promise<AgentParts> {
+  // Serial and Modbus code (and its native addon) is loaded only when a profile needs it.
+  let ports: SerialPortManager | null = null;
+  let sources: Source[] = [];
+  if (config.assets.some((a) => a.profile.transport.type !== "mqtt")) {
+    const { SerialPortManager } = await import("./sources/serial-port-manager.js");
+    const { createSources } = await import("./sources/create-sources.js");
+    ports = new SerialPortManager(log.child({ module: "serial" }));
+    sources = createSources(config, log, ports);
+  }
   const sinks = createSinks(config, log, { agentMetrics: () => selfMetrics(agentStats()) });
   const consumers: AdviceConsumer[] = [];
   if (config.assets.some((a) => (a.profile.actions?.rules.length ?? 0) > 0)) {
@@ -49,7 +55,7 @@ export function buildAgentParts(
           port ??= mqttActionPort(c);
           return port;
         },
-        transports: { serial: new SerialCommandTransport(ports) },
+        transports: ports === null ? {} : { serial: new SerialCommandTransport(ports) },
       }),
     );
   }

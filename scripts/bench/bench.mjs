@@ -32,7 +32,8 @@ if (!existsSync(join(BENCH, "run-peers.sh"))) {
   console.error(`no harness at ${BENCH} (give --bench DIR: the shared bench folder with run-peers.sh)`);
   process.exit(2);
 }
-const AGENT_CMD = "node dist/cli/main.js run --config scripts/bench/fleet.yaml";
+// The installed entry point itself (bin/edge-agent.js, with its V8 flags), as systemd runs it.
+const AGENT_CMD = process.env.AGENT_CMD ?? "bin/edge-agent.js run --config scripts/bench/fleet.yaml";
 
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
@@ -70,14 +71,17 @@ async function measureStartup() {
       let buf = "";
       await new Promise((res, rej) => {
         const timer = setTimeout(() => rej(new Error("agent did not start within 20 s")), 20_000);
-        p.stdout.on("data", (d) => {
+        const onData = (d) => {
           buf += d.toString();
           if (buf.includes('"msg":"agent started"')) {
             clearTimeout(timer);
             startMs.push(performance.now() - t0);
+            p.stdout.off("data", onData);
+            p.stdout.resume();
             res();
           }
-        });
+        };
+        p.stdout.on("data", onData);
       });
       await new Promise((r) => setTimeout(r, 3000));
       const status = readFileSync(`/proc/${p.pid}/status`, "utf8");

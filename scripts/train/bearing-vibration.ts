@@ -2,23 +2,32 @@
  * Trains the bearing-vibration classifier (normal, inner_race, outer_race, ball) on the CWRU
  * 12 kHz drive-end data, measures it on the cross-size folds, and writes the model folder.
  *
- *   npx tsx scripts/train/bearing-vibration.ts --data ../shared/datasets/cwru-12k-de \
- *     --out models/bearing-vibration [--seed 1] [--select]
+ *   npx tsx scripts/train/bearing-vibration.ts [--data ../shared/datasets/cwru-12k-de] \
+ *     [--out models/bearing-vibration] [--name <model name: the out folder's name>] [--seed 1] [--select]
  *
  * Protocol: each fault class is one physical bearing per fault size, so a fold trains on one
  * size and tests on the other (a bearing never seen); the one healthy recording is split in
  * two time blocks, one per fold. The shipped model is trained on both sizes and all of the
  * healthy recording with the same recipe; early stopping watches the last 20% (in time) of
  * every training recording. `--select` compares the candidate recipes on the folds first.
+ *
+ * Each fold model is written too (`<out>/folds/train-<size>/`, not for deployment) with its test
+ * set in its manifest (`metrics.testSet`), and its figures are measured by `edge-agent eval`'s
+ * code on that test set, so `edge-agent eval --model <out>/folds/train-0.007 --data <dataset>
+ * --test-set` prints them again (npm run eval:bearing-folds).
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { readCwruManifest } from "../../src/datasets/cwru-manifest.js";
+import type { ClassifierEvalMetrics } from "../../src/eval/eval-types.js";
+import { evaluateModelReport } from "../../src/eval/evaluate-model.js";
+import { runModel } from "../../src/eval/run-model.js";
+import { datasetManifestSha256 as manifestSha256 } from "../../src/eval/test-set.js";
+import { loadModel, releaseModel } from "../../src/inference/load-model.js";
+import type { Manifest } from "../../src/inference/manifest-schema.js";
 import type { FoldSpec } from "../../src/training/bearing-folds.js";
-import { ALL_DATA_FOLD, crossSizeFolds, foldData } from "../../src/training/bearing-folds.js";
-import type { BearingRecipe, FoldFigures } from "../../src/training/bearing-model.js";
-import { predictClasses, scoreRows, trainOnFold } from "../../src/training/bearing-model.js";
+import { ALL_DATA_FOLD, crossSizeFolds, foldData, foldTestSet } from "../../src/training/bearing-folds.js";
+import type { BearingRecipe } from "../../src/training/bearing-model.js";
+import { scoreRows, trainOnFold } from "../../src/training/bearing-model.js";
 import {
   BEARING_LABELS,
   BEARING_RECIPE,
@@ -28,6 +37,7 @@ import {
 } from "../../src/training/bearing-recipe.js";
 import type { FeatureRows, RecordingSignal } from "../../src/training/bearing-windows.js";
 import { loadRecordings } from "../../src/training/bearing-windows.js";
+import { argmaxRows } from "../../src/training/metrics.js";
 import { exportMlp } from "../../src/training/onnx/export-mlp.js";
 import { writeModelFolder } from "../../src/training/onnx/write-model-folder.js";
 import { driftStats } from "../../src/training/training-stats.js";
@@ -40,13 +50,7 @@ const round = (v: number) => Math.round(v * 10000) / 10000;
 function runFold(signals: readonly RecordingSignal[], spec: FoldSpec, recipe: BearingRecipe, seed: number) {
   const data = foldData(signals, spec, recipe.features, recipe.params, labels, BEARING_SPLIT);
   const trained = trainOnFold(data, recipe, labels, seed);
-  const figures = data.test
-    ? scoreRows(trained.mlp, data.test, labels, NORMAL_LABEL, trained.bestEpoch)
-    : null;
-  const byGroup = data.test
-    ? recallByGroup(signals, data.test, predictClasses(trained.mlp, data.test, labels.length))
-    : {};
-  return { data, trained, figures, byGroup };
+  return { data, trained };
 }
 
 /** Share of right answers per fault (label, size, outer-race position) in a test set. */
@@ -70,48 +74,35 @@ function recallByGroup(
   );
 }
 
-function printFold(name: string, f: FoldFigures): void {
-  const r = f.report;
-  console.log(`\n${name}: ${f.n} test windows, best epoch ${f.bestEpoch}`);
+/** Right answers to "is this window normal?" (a fault called another fault counts as right). */
+function faultVsNormal(m: ClassifierEvalMetrics): number {
+  const normal = m.labels.indexOf(NORMAL_LABEL);
+  let right = 0;
+  let n = 0;
+  m.confusion.forEach((row, t) => {
+    row.forEach((count, p) => {
+      n += count;
+      if ((t === normal) === (p === normal)) right += count;
+    });
+  });
+  return n === 0 ? Number.NaN : right / n;
+}
+
+function printFold(name: string, dir: string, m: ClassifierEvalMetrics, windows: number): void {
+  console.log(`\n${name} (${dir}): ${windows} test windows`);
   console.log(`  ${"class".padEnd(11)} precision  recall     F1  support`);
   for (const l of labels) {
-    const c = r.perClass[l]!;
+    const c = m.per_class[l]!;
     const cells = [c.precision, c.recall, c.f1].map((v) => v.toFixed(4).padStart(9)).join(" ");
     console.log(`  ${l.padEnd(11)}${cells} ${String(c.support).padStart(8)}`);
   }
   console.log(`  confusion (rows true, columns predicted: ${labels.join(", ")})`);
-  for (const [i, row] of r.confusion.entries()) {
+  for (const [i, row] of m.confusion.entries()) {
     console.log(`    ${labels[i]!.padEnd(11)}${row.map((v) => String(v).padStart(6)).join("")}`);
   }
   console.log(
-    `  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macroF1.toFixed(4)}  fault-vs-normal accuracy ${f.faultVsNormalAccuracy.toFixed(4)}`,
+    `  accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macro_f1.toFixed(4)}  fault-vs-normal accuracy ${faultVsNormal(m).toFixed(4)}`,
   );
-}
-
-function foldMetrics(spec: FoldSpec, f: FoldFigures) {
-  const r = f.report;
-  return {
-    name: spec.name,
-    trainFaultSizesIn: spec.trainSizes,
-    testFaultSizesIn: spec.testSizes,
-    normalTrainShare: spec.normalTrain,
-    normalTestShare: spec.normalTest,
-    testWindows: f.n,
-    accuracy: round(r.accuracy),
-    macroF1: round(r.macroF1),
-    faultVsNormalAccuracy: round(f.faultVsNormalAccuracy),
-    perClass: Object.fromEntries(
-      labels.map((l) => {
-        const c = r.perClass[l]!;
-        return [
-          l,
-          { precision: round(c.precision), recall: round(c.recall), f1: round(c.f1), support: c.support },
-        ];
-      }),
-    ),
-    confusion: { rows: "true class", columns: "predicted class", labels, matrix: r.confusion },
-    bestEpoch: f.bestEpoch,
-  };
 }
 
 function select(signals: readonly RecordingSignal[]): void {
@@ -150,62 +141,195 @@ function featureQuantiles(rows: FeatureRows): Record<string, { p01: number; p50:
   return out;
 }
 
+interface FoldResult {
+  readonly spec: FoldSpec;
+  /** The fold model's folder, relative to the shipped one. */
+  readonly folder: string;
+  readonly figures: ClassifierEvalMetrics;
+  readonly testWindows: number;
+  readonly bestEpoch: number;
+  readonly byGroup: Record<string, { windows: number; recall: number }>;
+}
+
+const DESCRIPTION =
+  "Rolling-element bearing condition from one accelerometer window (2048 samples at 12 kHz): normal, " +
+  "inner_race, outer_race or ball. Scale-free envelope and shape features at the bearing's defect orders; " +
+  "the shaft speed comes from the device profile.";
+
+function modelInput(recipe: BearingRecipe): Manifest["input"] {
+  return {
+    name: "features",
+    features: [...recipe.features],
+    windowSamples: BEARING_SPLIT.windowSamples,
+    sampleRateHz: 12000,
+    params: recipe.params,
+  };
+}
+
+function trainingNotes(recipe: BearingRecipe) {
+  return {
+    network: `MLP ${recipe.features.length} → ${recipe.hidden.join(" → ")} → ${labels.length}, ReLU, softmax`,
+    logInputs: recipe.logInputs ? "every feature but skewness, ln(max(x, 1e-6)), inside the graph" : "none",
+    optimiser: `Adam lr ${recipe.lr}, decoupled weight decay ${recipe.weightDecay}, batch ${recipe.batchSize}`,
+    loss: "softmax cross-entropy, balanced class weights",
+    earlyStopping: `last ${BEARING_SPLIT.innerValShare * 100}% (in time) of every training recording; patience ${recipe.patience}, at most ${recipe.epochs} epochs`,
+  };
+}
+
+/**
+ * Trains one cross-size fold, writes it as a model folder with its test set, and measures it
+ * with evaluateModelReport on that test set (the code `edge-agent eval --test-set` runs).
+ */
+async function trainFold(
+  ctx: {
+    signals: readonly RecordingSignal[];
+    dataDir: string;
+    out: string;
+    datasetSha: string;
+    seed: number;
+  },
+  spec: FoldSpec,
+  recipe: BearingRecipe,
+): Promise<FoldResult> {
+  const { data, trained } = runFold(ctx.signals, spec, recipe, ctx.seed);
+  const test = data.test!;
+  const folder = `folds/train-${spec.trainSizes!.join("+")}`;
+  const dir = join(ctx.out, folder);
+  const testSet = {
+    dataset: basename(ctx.dataDir),
+    datasetManifestSha256: ctx.datasetSha,
+    ...foldTestSet(ctx.signals, spec, BEARING_SPLIT),
+  };
+  const bytes = exportMlp(trained.mlp, {
+    docString: `Cross-size fold model (${spec.name}); not for deployment.`,
+  });
+  const manifest: Manifest = {
+    name: `bearing-vibration-fold-train-${spec.trainSizes!.join("+")}`,
+    version: "1.0.0",
+    description:
+      `NOT FOR DEPLOYMENT: the cross-size fold model "${spec.name}" behind the figures of the shipped ` +
+      `bearing-vibration model (same recipe and seed, trained on fault size ${spec.trainSizes!.join(", ")} in only). ` +
+      `Kept so that edge-agent eval --test-set reproduces its figures. ${DESCRIPTION}`,
+    task: "classifier",
+    sha256: "0".repeat(64),
+    input: modelInput(recipe),
+    output: { name: "probabilities", labels },
+    provenance: {
+      purpose: "cross-size fold model for evaluation only; deploy models/bearing-vibration instead",
+      fold: spec.name,
+      trainFaultSizesIn: spec.trainSizes,
+      normalTrainShare: spec.normalTrain,
+      seed: ctx.seed,
+      datasetManifestSha256: ctx.datasetSha,
+      training: {
+        ...trainingNotes(recipe),
+        trainWindows: data.train.y.length,
+        validationWindows: data.val.y.length,
+        bestEpoch: trained.bestEpoch,
+      },
+    },
+    metrics: {
+      protocol:
+        "The held-out fault size (a bearing this model never saw) and the held-out time block of the healthy " +
+        "recording, windows of 2048 samples every 1024; figures = edge-agent eval --test-set.",
+      testSet,
+    },
+  };
+  writeModelFolder(dir, bytes, manifest);
+  const report = await evaluateModelReport(dir, ctx.dataDir, { testSet: true });
+  const figures = report.metrics as ClassifierEvalMetrics;
+  if (report.details.count !== test.y.length) {
+    throw new Error(
+      `${dir}: eval scored ${report.details.count} windows, the fold's test set has ${test.y.length}`,
+    );
+  }
+  // The same model over the fold's own test rows, for the recall of each recording group; its
+  // confusion must be eval's (same windows, same features, same onnxruntime session).
+  const model = await loadModel(dir);
+  const probs = await runModel(model, { nRows: test.y.length, nFeatures: test.names.length, values: test.X });
+  await releaseModel(model);
+  const pred = argmaxRows(probs, labels.length);
+  const confusion = labels.map((_, t) =>
+    labels.map((__, p) => pred.filter((k, i) => test.y[i] === t && k === p).length),
+  );
+  if (JSON.stringify(confusion) !== JSON.stringify(figures.confusion)) {
+    throw new Error(
+      `${dir}: eval's confusion ${JSON.stringify(figures.confusion)} differs from the fold's ${JSON.stringify(confusion)}`,
+    );
+  }
+  const byGroup = recallByGroup(ctx.signals, test, pred);
+  manifest.metrics = {
+    ...manifest.metrics,
+    figures,
+    testWindows: test.y.length,
+    faultVsNormalAccuracy: faultVsNormal(figures),
+    recallByGroup: byGroup,
+  };
+  writeModelFolder(dir, bytes, manifest);
+  printFold(spec.name, dir, figures, test.y.length);
+  const groups = Object.entries(byGroup).map(([k, g]) => `${k} ${g.recall.toFixed(4)}`);
+  console.log(`  recall by recording group: ${groups.join(", ")}`);
+  return { spec, folder, figures, testWindows: test.y.length, bestEpoch: trained.bestEpoch, byGroup };
+}
+
+/** The distinct fault sizes of the fault recordings, ascending. */
+function faultSizes(signals: readonly RecordingSignal[]): number[] {
+  const sizes = signals.flatMap((s) =>
+    s.rec.label !== NORMAL_LABEL && s.rec.faultSizeIn !== null ? [s.rec.faultSizeIn] : [],
+  );
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
 async function main(): Promise<void> {
-  const dataDir = argValue("--data");
-  if (dataDir === undefined) throw new Error("--data <cwru dataset folder> is required");
+  const dataDir = argValue("--data") ?? "../shared/datasets/cwru-12k-de";
   const out = argValue("--out") ?? "models/bearing-vibration";
+  const name = argValue("--name") ?? basename(out);
   const seed = Number(argValue("--seed") ?? 1);
   const manifest = await readCwruManifest(dataDir);
   const signals = await loadRecordings(manifest);
+  const datasetSha = await manifestSha256(dataDir);
   console.log(`${signals.length} recordings, sha256 verified, from ${dataDir}`);
   if (process.argv.includes("--select")) select(signals);
 
   const recipe = BEARING_RECIPE;
-  const folds = crossSizeFolds(SIZES).map((spec) => ({ spec, ...runFold(signals, spec, recipe, seed) }));
-  for (const f of folds) {
-    printFold(f.spec.name, f.figures!);
-    const groups = Object.entries(f.byGroup).map(([k, g]) => `${k} ${g.recall.toFixed(4)}`);
-    console.log(`  recall by recording group: ${groups.join(", ")}`);
+  const sizes = faultSizes(signals);
+  const folds: FoldResult[] = [];
+  if (sizes.length === 2) {
+    for (const spec of crossSizeFolds([sizes[0]!, sizes[1]!])) {
+      folds.push(await trainFold({ signals, dataDir, out, datasetSha, seed }, spec, recipe));
+    }
+  } else {
+    console.log(`no cross-size folds: they need exactly two fault sizes, the data has [${sizes.join(", ")}]`);
   }
-  const mean = (k: (f: FoldFigures) => number) =>
-    round(folds.reduce((a, f) => a + k(f.figures!), 0) / folds.length);
-  const summary = {
-    accuracy: mean((f) => f.report.accuracy),
-    macroF1: mean((f) => f.report.macroF1),
-    faultVsNormalAccuracy: mean((f) => f.faultVsNormalAccuracy),
-  };
-  console.log(`\nmean of the two folds: ${JSON.stringify(summary)}`);
+  const mean = (k: (f: FoldResult) => number) => folds.reduce((a, f) => a + k(f), 0) / folds.length;
+  const summary =
+    folds.length === 0
+      ? null
+      : {
+          accuracy: mean((f) => f.figures.accuracy),
+          macroF1: mean((f) => f.figures.macro_f1),
+          faultVsNormalAccuracy: mean((f) => faultVsNormal(f.figures)),
+        };
+  if (summary !== null) console.log(`\nmean of the two folds: ${JSON.stringify(summary)}`);
 
   const final = runFold(signals, ALL_DATA_FOLD, recipe, seed);
   const bytes = exportMlp(final.trained.mlp, {
     docString:
       "Bearing fault classifier (normal, inner_race, outer_race, ball) on envelope and shape features.",
   });
-  const datasetManifestSha256 = createHash("sha256")
-    .update(readFileSync(join(dataDir, "manifest.json")))
-    .digest("hex");
   const written = writeModelFolder(out, bytes, {
-    name: "bearing-vibration",
+    name,
     version: "1.0.0",
-    description:
-      "Rolling-element bearing condition from one accelerometer window (2048 samples at 12 kHz): normal, " +
-      "inner_race, outer_race or ball. Scale-free envelope and shape features at the bearing's defect orders; " +
-      "the shaft speed comes from the device profile. Trained on the CWRU SKF 6205 drive-end bearing.",
+    description: `${DESCRIPTION} Trained on ${manifest.dataset || dataDir}.`,
     task: "classifier",
     sha256: "0".repeat(64),
-    input: {
-      name: "features",
-      features: [...recipe.features],
-      windowSamples: BEARING_SPLIT.windowSamples,
-      sampleRateHz: 12000,
-      params: recipe.params,
-    },
+    input: modelInput(recipe),
     output: { name: "probabilities", labels },
     provenance: {
       dataset: manifest.dataset,
-      datasetFolder: "cwru-12k-de",
+      datasetFolder: basename(dataDir),
       attribution: "Case Western Reserve University Bearing Data Center",
-      datasetManifestSha256,
+      datasetManifestSha256: datasetSha,
       recordings: signals.length,
       recordingsVerified: "every recording's sha256 checked against the dataset manifest",
       seed,
@@ -217,14 +341,8 @@ async function main(): Promise<void> {
         shaftSpeed: "each recording's rpm from the dataset manifest",
       },
       training: {
-        network: `MLP ${recipe.features.length} → ${recipe.hidden.join(" → ")} → ${labels.length}, ReLU, softmax`,
-        logInputs: recipe.logInputs
-          ? "every feature but skewness, ln(max(x, 1e-6)), inside the graph"
-          : "none",
-        optimiser: `Adam lr ${recipe.lr}, decoupled weight decay ${recipe.weightDecay}, batch ${recipe.batchSize}`,
-        loss: "softmax cross-entropy, balanced class weights",
-        earlyStopping: `last ${BEARING_SPLIT.innerValShare * 100}% (in time) of every training recording; patience ${recipe.patience}, at most ${recipe.epochs} epochs`,
-        trainedOn: "both fault sizes (0.007, 0.021 in), all loads, all of the healthy recording",
+        ...trainingNotes(recipe),
+        trainedOn: `every fault size (${sizes.join(", ")} in), all loads, all of the healthy recording`,
         trainWindows: final.data.train.y.length,
         validationWindows: final.data.val.y.length,
         bestEpoch: final.trained.bestEpoch,
@@ -234,9 +352,24 @@ async function main(): Promise<void> {
       protocol:
         "Cross-size: train on one fault size, test on the other (each fault class is one physical bearing per size, " +
         "so the test bearing is never seen); the single healthy recording is split in two time blocks, one per fold. " +
-        "Test windows 2048 samples, hop 1024. Figures of the fold models (same recipe and seed as the shipped one).",
-      folds: folds.map((f) => ({ ...foldMetrics(f.spec, f.figures!), recallByGroup: f.byGroup })),
-      meanOfFolds: summary,
+        "Test windows 2048 samples, hop 1024. Figures of the fold models (same recipe and seed as the shipped one), " +
+        "kept in folds/<fold>/ and measured by edge-agent eval --test-set (npm run eval:bearing-folds).",
+      folds: folds.map((f) => ({
+        name: f.spec.name,
+        model: f.folder,
+        trainFaultSizesIn: f.spec.trainSizes,
+        testFaultSizesIn: f.spec.testSizes,
+        normalTrainShare: f.spec.normalTrain,
+        normalTestShare: f.spec.normalTest,
+        testWindows: f.testWindows,
+        bestEpoch: f.bestEpoch,
+        faultVsNormalAccuracy: faultVsNormal(f.figures),
+        figures: f.figures,
+        recallByGroup: f.byGroup,
+      })),
+      ...(summary !== null
+        ? { meanOfFolds: summary }
+        : { folds_note: "no cross-size folds: the data does not have exactly two fault sizes" }),
       reference:
         "Random forest on generic time and band features: mean accuracy 0.60 with a held-out fault size (dataset README). " +
         "Random-window splits score ~100% on this data and measure nothing useful.",

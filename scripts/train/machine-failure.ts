@@ -8,7 +8,8 @@
  * - model selection inside development: fit on UDI 1-4800, validate on UDI 4801-6000, pick the
  *   candidate with the best failure F1 (then PR-AUC), refit it on UDI 1-6000;
  * - the test figures are measured by evaluateModel on the exported folder (the agent's code).
- * Features come from the registry over a time window holding one reading: `s_last@<channel>`.
+ * Features come from the registry over a time window holding one reading: `s_last@<channel>`
+ * and the derived ΔT, torque × rpm and wear × torque (`x_diff@…`, `x_prod@…`).
  */
 
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -33,6 +34,7 @@ import { writeModelFolder } from "../../src/training/onnx/write-model-folder.js"
 import { driftStats } from "../../src/training/training-stats.js";
 import { predictTreeEnsemble } from "../../src/training/tree-predict.js";
 import type { FeatureMatrix } from "../../src/training/trees-binning.js";
+import { MAX_BINS, MAX_WIDE_BINS } from "../../src/training/trees-binning.js";
 import { type TrainedTrees, trainGradientBoosting } from "../../src/training/trees-boosting.js";
 import { trainRandomForest } from "../../src/training/trees-forest.js";
 import { importanceByOutput } from "../../src/training/trees-importance.js";
@@ -48,35 +50,48 @@ const BLOCKS = {
 } as const;
 
 /**
- * Engineered features that make the published rules learnable: ΔT = process − air (heat
- * dissipation), torque × speed (power, up to the constant 2π/60) and tool wear × torque
- * (overstrain; the tree finds the L/M/H limit with s_last@type_code). The registry has no
- * cross-channel family yet (a family binds to one channel); these specs are used as soon as it
- * resolves them, until then the model learns from the raw readings alone.
+ * Engineered features that make the published rules learnable (src/features/derived.ts, the last
+ * reading of each channel): ΔT = process − air (heat dissipation), torque × speed (power, up to
+ * the constant 2π/60) and tool wear × torque (overstrain; the tree finds the L/M/H limit with
+ * s_last@type_code).
  */
-const DERIVED = [
-  "x_diff@process_temp_k:air_temp_k",
-  "x_prod@torque_nm:rpm",
-  "x_prod@tool_wear_min:torque_nm",
-];
+const DT = "x_diff@process_temp_k:air_temp_k";
+const POWER = "x_prod@torque_nm:rpm";
+const LOAD = "x_prod@tool_wear_min:torque_nm";
+const DERIVED = [DT, POWER, LOAD];
 
 const LABELS = [...FAILURE_MODE_LABELS];
 const NONE = LABELS.indexOf("none");
 
-/** One-line human rules per class, for the advice text (Matzka 2020, the generator's rules). */
-const RULES: Record<string, string> = {
-  none: "no failure mode indicated by the current reading",
-  heat_dissipation: "heat dissipation: process−air ΔT below 8.6 K at a speed below 1380 rpm",
-  power: "power: torque × angular speed below 3500 W or above 9000 W",
-  overstrain: "overstrain: tool wear × torque above 11,000 / 12,000 / 13,000 min·Nm for type L / M / H",
-  tool_wear:
-    "tool wear: the tool is in its 200-240 min end-of-life window (onset random): plan a tool change",
+/**
+ * Per class, the features its rule reads and the rule in one line (Matzka 2020, the generator's
+ * rules), for the manifest and the advice text. Power: W = x_prod@torque_nm:rpm × 2π/60, so the
+ * band 3500-9000 W is 33,423-85,944 N·m·rpm.
+ */
+const RULES: Record<string, { features: string[]; rule: string }> = {
+  none: { features: [], rule: "no failure mode indicated by the current reading" },
+  heat_dissipation: {
+    features: [DT, "s_last@rpm"],
+    rule: "heat dissipation: process−air ΔT below 8.6 K at a speed below 1380 rpm",
+  },
+  power: {
+    features: [POWER],
+    rule: "power: torque × angular speed below 3500 W or above 9000 W (torque × rpm below 33,423 or above 85,944)",
+  },
+  overstrain: {
+    features: [LOAD, "s_last@type_code"],
+    rule: "overstrain: tool wear × torque above 11,000 / 12,000 / 13,000 min·Nm for type L / M / H",
+  },
+  tool_wear: {
+    features: ["s_last@tool_wear_min"],
+    rule: "tool wear: the tool is in its 200-240 min end-of-life window (onset random): plan a tool change",
+  },
 };
 
 function featureSpecs(): string[] {
-  const raw = AI4I_CHANNELS.map((c) => `s_last@${c}`);
-  const derived = DERIVED.filter((d) => resolveFeatureSpecs([d], {}, null).problems.length === 0);
-  return [...raw, ...derived];
+  const problems = resolveFeatureSpecs(DERIVED, {}, [...AI4I_CHANNELS]).problems;
+  if (problems.length > 0) throw new Error(`derived features: ${problems.map((p) => p.message).join("; ")}`);
+  return [...AI4I_CHANNELS.map((c) => `s_last@${c}`), ...DERIVED];
 }
 
 const inBlock = (r: Ai4iRecord, [lo, hi]: readonly [number, number]) => r.udi >= lo && r.udi <= hi;
@@ -106,61 +121,71 @@ function failureScores(t: TrainedTrees, x: FeatureMatrix, rows: readonly Ai4iRec
 
 interface Candidate {
   readonly name: string;
+  /** Fit (early-stopping on `val` when the learner does), e.g. on the fit block. */
   readonly train: (
     x: FeatureMatrix,
     y: Int32Array,
     val?: { x: FeatureMatrix; y: Int32Array },
   ) => TrainedTrees;
+  /** Fit again on more rows; boosting keeps the number of rounds `fitted` found on validation. */
+  readonly refit: (x: FeatureMatrix, y: Int32Array, fitted: TrainedTrees) => TrainedTrees;
 }
 
-const candidates: Candidate[] = [
-  {
-    name: "random forest, 300 trees, √d features per node",
-    train: (x, y) =>
-      trainRandomForest(x, y, { task: "classifier", nClasses: LABELS.length, nTrees: 300, seed: SEED }),
-  },
-  {
-    name: "random forest, 300 trees, all features per node",
-    train: (x, y) =>
-      trainRandomForest(x, y, {
-        task: "classifier",
-        nClasses: LABELS.length,
-        nTrees: 300,
-        featuresPerNode: "all",
-        seed: SEED,
-      }),
-  },
-  {
-    name: "gradient boosting, depth 4, learning rate 0.05",
+/**
+ * Bins per feature: the learners' default (255 equal-frequency bins), or one bin per distinct
+ * value ("exact splits"). The rules' thresholds sit in the tails of ΔT, power and wear × torque,
+ * where 6000 rows cut into 255 equal-frequency bins leave bins ~25 rows wide: a split cannot fall
+ * between 10,993 and 11,019 min·Nm. Exact splits can.
+ */
+const BINNINGS = [
+  { label: "255 bins", maxBins: MAX_BINS },
+  { label: "exact splits", maxBins: MAX_WIDE_BINS },
+] as const;
+
+function forest(featuresPerNode: "sqrt" | "all", maxBins: number, label: string): Candidate {
+  const train = (x: FeatureMatrix, y: Int32Array) =>
+    trainRandomForest(x, y, {
+      task: "classifier",
+      nClasses: LABELS.length,
+      nTrees: 300,
+      featuresPerNode,
+      maxBins,
+      seed: SEED,
+    });
+  const per = featuresPerNode === "sqrt" ? "√d" : "all";
+  return { name: `random forest, 300 trees, ${per} features per node, ${label}`, train, refit: train };
+}
+
+function boosting(maxDepth: number, maxBins: number, label: string): Candidate {
+  const options = {
+    objective: "softmax",
+    nClasses: LABELS.length,
+    learningRate: 0.05,
+    maxDepth,
+    minSamplesLeaf: 3,
+    subsample: 0.8,
+    maxBins,
+    seed: SEED,
+  } as const;
+  return {
+    name: `gradient boosting, depth ${maxDepth}, learning rate 0.05, ${label}`,
     train: (x, y, val) =>
       trainGradientBoosting(x, y, {
-        objective: "softmax",
-        nClasses: LABELS.length,
+        ...options,
         nRounds: 400,
-        learningRate: 0.05,
-        maxDepth: 4,
-        minSamplesLeaf: 3,
-        subsample: 0.8,
-        seed: SEED,
         ...(val !== undefined ? { validation: val, earlyStoppingRounds: 40 } : {}),
       }),
-  },
-  {
-    name: "gradient boosting, depth 6, learning rate 0.05",
-    train: (x, y, val) =>
-      trainGradientBoosting(x, y, {
-        objective: "softmax",
-        nClasses: LABELS.length,
-        nRounds: 400,
-        learningRate: 0.05,
-        maxDepth: 6,
-        minSamplesLeaf: 3,
-        subsample: 0.8,
-        seed: SEED,
-        ...(val !== undefined ? { validation: val, earlyStoppingRounds: 40 } : {}),
-      }),
-  },
-];
+    refit: (x, y, fitted) =>
+      trainGradientBoosting(x, y, { ...options, nRounds: fitted.ensemble.trees.length }),
+  };
+}
+
+const candidates: Candidate[] = BINNINGS.flatMap(({ label, maxBins }) => [
+  forest("sqrt", maxBins, label),
+  forest("all", maxBins, label),
+  boosting(4, maxBins, label),
+  boosting(6, maxBins, label),
+]);
 
 function quantiles(x: FeatureMatrix, names: readonly string[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
@@ -201,26 +226,14 @@ async function main(): Promise<void> {
     console.log(
       `${c.name}: ${trained.ensemble.trees.length} trees, validation ${JSON.stringify(s)} (${Date.now() - t0} ms)`,
     );
-    return { candidate: c, rounds: trained.ensemble.trees.length, ...s };
+    return { candidate: c, trained, rounds: trained.ensemble.trees.length, ...s };
   });
   const best = [...scored].sort((a, b) => b.f1 - a.f1 || b.pr_auc - a.pr_auc)[0]!;
   console.log(`selected: ${best.candidate.name}`);
 
   // Refit on all development rows (boosting keeps the round count found on validation).
   const dev = dataOf(setup, devRows);
-  const isBoosting = best.candidate.name.startsWith("gradient");
-  const final = isBoosting
-    ? trainGradientBoosting(dev.x, dev.y, {
-        objective: "softmax",
-        nClasses: LABELS.length,
-        nRounds: best.rounds,
-        learningRate: 0.05,
-        maxDepth: best.candidate.name.includes("depth 6") ? 6 : 4,
-        minSamplesLeaf: 3,
-        subsample: 0.8,
-        seed: SEED,
-      })
-    : best.candidate.train(dev.x, dev.y);
+  const final = best.candidate.refit(dev.x, dev.y, best.trained);
   const ensemble = { ...final.ensemble, labels: LABELS };
   const onnx = exportTreeEnsemble(ensemble, { inputName: "features", outputName: "probabilities" });
   const importance = importanceByOutput(final.gainImportance, features, LABELS);
@@ -253,9 +266,7 @@ async function main(): Promise<void> {
         "class = first flagged of HDF, PWF, OSF, TWF (heat_dissipation, power, overstrain, tool_wear); none when no mode or only RNF",
       channels: "type_code: product type L = 0, M = 1, H = 2",
       command: "npx tsx scripts/train/machine-failure.ts ../shared/datasets/ai4i2020 models/machine-failure",
-      explanation: Object.fromEntries(
-        LABELS.map((l) => [l, { rule: RULES[l], importanceGain: importance[l] }]),
-      ),
+      explanation: Object.fromEntries(LABELS.map((l) => [l, { ...RULES[l], importanceGain: importance[l] }])),
     },
     metrics: {},
     trainingStats: {

@@ -34,6 +34,7 @@ import { exportMlp } from "../../src/training/onnx/export-mlp.js";
 import { exportTreeEnsemble } from "../../src/training/onnx/export-tree-ensemble.js";
 import { writeModelFolder } from "../../src/training/onnx/write-model-folder.js";
 import { mulberry32, permutation } from "../../src/training/prng.js";
+import { driftStats } from "../../src/training/training-stats.js";
 import { trainMlp } from "../../src/training/train-mlp.js";
 import { predictTreeEnsemble } from "../../src/training/tree-predict.js";
 import type { FeatureMatrix } from "../../src/training/trees-binning.js";
@@ -300,13 +301,15 @@ async function main(): Promise<void> {
       trainedOn:
         "every 30-cycle window of all 100 training engines (cycles 30 … failure), target min(RUL, 125)",
       model: best.name,
-      candidates: results.map(({ candidate: _c, ...r }) => r),
+      // Without the seconds each took: the manifest must not change from run to run.
+      candidates: results.map(({ candidate: _c, seconds: _s, ...r }) => r),
       seed: SEED,
       window: "one reading per cycle; slopes per cycle (scalar windows carry no sample rate)",
       command: "npx tsx scripts/train/turbofan-rul.ts ../shared/datasets/cmapss-fd001 models/turbofan-rul",
       ...(shipped.importance !== undefined ? { explanation: { importanceGain: shipped.importance } } : {}),
     },
     metrics: {},
+    trainingStats: { ...driftStats(x.values, FEATURES) },
   };
   writeModelFolder(OUT, shipped.onnx, manifest);
 

@@ -42,7 +42,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const log = createLogger({ level: "info", human: true });
   log.info({ module: "demo", broker: broker.url }, "embedded MQTT broker started (aedes)");
   let agent: Agent | null = null;
-  const parts = buildAgentParts(
+  const parts = await buildAgentParts(
     config,
     log,
     () => agent?.stats() ?? {},

@@ -12,7 +12,10 @@ const USAGE = `edge-agent replay --config FLEET --file RECORDING [--asset SITE/A
 
 RECORDING is either raw little-endian float32 samples of the profile's primary channel
 (.f32, .bin, .raw: the profile's sample rate, contiguous from --start), or one payload per line
-in the profile's codec (.jsonl, .csv, .txt: each line as it would arrive on the topic).`;
+in the profile's codec (.jsonl, .csv, .txt: each line as it would arrive on the topic or port,
+e.g. {"ts": …, "air_temp_k": 298.1, …} for a JSON-scalar profile). Time windows close at the
+next reading's time; the last one closes at the end of the file. Payload times from 1973 on
+are printed as ISO times, others as seconds from --start.`;
 
 /** `edge-agent replay`: a recording through one asset's full pipeline, printing the advice timeline. */
 export async function replayCommand(args: string[]): Promise<number> {
@@ -59,7 +62,7 @@ export async function replayCommand(args: string[]): Promise<number> {
       `${JSON.stringify({ asset: asset.ref.key, model: model.manifest.name, ...result })}\n`,
     );
   } else {
-    process.stdout.write(formatTimeline(asset, result, startMs));
+    process.stdout.write(formatTimeline(asset, result, startMs, model.manifest.output.unit ?? ""));
   }
   return EX_OK;
 }
@@ -95,7 +98,16 @@ function withShaftRpm(a: ResolvedAsset, rpm: number): ResolvedAsset {
   };
 }
 
-function formatTimeline(asset: ResolvedAsset, r: ReplayResult, startMs: number): string {
+/** Times from about 1973 on are wall-clock times (payloads carry them): shown as ISO times. */
+const ABSOLUTE_FROM_MS = 1e11;
+
+/** When an advice changed: its ISO time for wall-clock data, else seconds after `startMs`. */
+export function formatWhen(tsMs: number, startMs: number): string {
+  if (Math.abs(tsMs) >= ABSOLUTE_FROM_MS) return new Date(tsMs).toISOString();
+  return `+${((tsMs - startMs) / 1000).toFixed(2).padStart(9)} s`;
+}
+
+export function formatTimeline(asset: ResolvedAsset, r: ReplayResult, startMs: number, unit = ""): string {
   const out: string[] = [];
   out.push(
     `replay of ${asset.ref.key} (profile ${asset.profileName}): ${r.windows} windows, ${r.predictions} predictions`,
@@ -107,13 +119,29 @@ function formatTimeline(asset: ResolvedAsset, r: ReplayResult, startMs: number):
         .join(", ") || "none"
     }`,
   );
+  if (r.values !== undefined) {
+    const v = r.values;
+    const u = unit === "" ? "" : ` ${unit}`;
+    const f = (x: number) => `${x.toFixed(1)}${u}`;
+    out.push(`predicted values: first ${f(v.first)}, last ${f(v.last)}, min ${f(v.min)}, max ${f(v.max)}`);
+  }
   const d = Object.entries(r.discarded);
   if (d.length > 0) out.push(`discarded: ${d.map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  const w = r.windowStats;
+  const dropped = [
+    w.droppedSparse > 0 ? `${w.droppedSparse} time window(s) with too few readings (minReadings)` : "",
+    w.late > 0 ? `${w.late} late reading(s)` : "",
+    w.gaps > 0 ? `${w.gaps} gap(s)` : "",
+    w.rateMismatches > 0 ? `${w.rateMismatches} sample-rate change(s)` : "",
+  ].filter((x) => x !== "");
+  if (dropped.length > 0) out.push(`windows: ${dropped.join(", ")}`);
   out.push(r.timeline.length === 0 ? "advice: no change" : "advice timeline:");
   for (const a of r.timeline) {
-    const t = ((a.windowTsMs - startMs) / 1000).toFixed(2).padStart(9);
     const what = a.transition === "recover" ? `back to ${a.fault}` : `${a.fault} (${a.severity})`;
-    out.push(`  +${t} s  ${a.transition.padEnd(10)} ${what}  p=${a.confidence.toFixed(3)}  ${a.action}`);
+    const value = Number.isFinite(a.value) ? `  value=${a.value.toFixed(1)}` : "";
+    out.push(
+      `  ${formatWhen(a.windowTsMs, startMs)}  ${a.transition.padEnd(10)} ${what}  p=${a.confidence.toFixed(3)}${value}  ${a.action}`,
+    );
   }
   return `${out.join("\n")}\n`;
 }

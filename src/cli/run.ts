@@ -47,9 +47,9 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     human: opts.human ?? false,
   });
   let agent: Agent | null = null;
-  let parts: ReturnType<typeof buildAgentParts>;
+  let parts: Awaited<ReturnType<typeof buildAgentParts>>;
   try {
-    parts = buildAgentParts(
+    parts = await buildAgentParts(
       config,
       log,
       () => agent?.stats() ?? {},

@@ -16,8 +16,12 @@ const SAMPLE_BYTES = { float32le: 4, int16le: 2 } as const;
  * `wrong_length`; then the block checks of buildBlockReading (int16 samples are raw counts:
  * scale and offset turn them into units).
  */
-export function createBinaryDecoder(codec: BinaryCodecConfig, profile: Profile): Decoder {
-  const channel = blockChannel(profile, codec.samplesPerMessage);
+export function createBinaryDecoder(
+  codec: BinaryCodecConfig,
+  profile: Profile,
+  reuseSamples = false,
+): Decoder {
+  const channel = blockChannel(profile, codec.samplesPerMessage, reuseSamples);
   const headerBytes = HEADER_BYTES[codec.header];
   const sampleBytes = SAMPLE_BYTES[codec.sampleFormat];
   const float32 = codec.sampleFormat === "float32le";

@@ -11,9 +11,18 @@ export interface BlockChannel {
   readonly sampleRateHz: number | undefined;
   /** The exact sample count a message must have, if the codec says. */
   readonly samplesPerMessage: number | undefined;
+  /**
+   * With `reuseSamples`, one Float32Array reused by every reading: a reading's samples are then
+   * valid only until the next decode (the pipeline copies what it keeps). Null: a new array each time.
+   */
+  reused: Float32Array | null;
 }
 
-export function blockChannel(profile: Profile, samplesPerMessage: number | undefined): BlockChannel {
+export function blockChannel(
+  profile: Profile,
+  samplesPerMessage: number | undefined,
+  reuseSamples = false,
+): BlockChannel {
   const name = primaryChannel(profile);
   const c = profile.channels[name];
   return {
@@ -22,6 +31,7 @@ export function blockChannel(profile: Profile, samplesPerMessage: number | undef
     offset: c?.offset ?? 0,
     sampleRateHz: c?.sampleRateHz,
     samplesPerMessage,
+    reused: reuseSamples ? new Float32Array(samplesPerMessage ?? 1024) : null,
   };
 }
 
@@ -35,7 +45,8 @@ const RATE_TOLERANCE = 1e-6;
  *    ≤ 0 → `bad_type`, ≠ the channel's `sampleRateHz` → `sample_rate_mismatch`;
  * 3. no samples, or not `samplesPerMessage` → `wrong_length`;
  * 4. raw × scale + offset, rounded to float32, not finite → `non_finite`.
- * Otherwise one reading whose samples are a new Float32Array (the caller may reuse `raw`).
+ * Otherwise one reading whose samples are a new Float32Array (the caller may reuse `raw`), or
+ * the channel's reused array.
  */
 export function buildBlockReading(
   ch: BlockChannel,
@@ -60,7 +71,7 @@ export function buildBlockReading(
   if (ch.samplesPerMessage !== undefined && count !== ch.samplesPerMessage) {
     return discard("wrong_length", `${count} samples, expected ${ch.samplesPerMessage}`);
   }
-  const samples = new Float32Array(count);
+  const samples = ch.reused === null ? new Float32Array(count) : reusedSamples(ch, count);
   const { scale, offset } = ch;
   let check = 0;
   if (scale === 1 && offset === 0) {
@@ -94,4 +105,10 @@ export function ensureCapacity(buf: Float64Array, needed: number): Float64Array 
   const grown = new Float64Array(size);
   grown.set(buf);
   return grown;
+}
+
+/** The channel's reused sample array, `count` long (replaced when the block length changes). */
+function reusedSamples(ch: BlockChannel, count: number): Float32Array {
+  if (ch.reused!.length !== count) ch.reused = new Float32Array(count);
+  return ch.reused!;
 }

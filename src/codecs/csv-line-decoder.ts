@@ -24,7 +24,11 @@ const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
  *
  * Without a `ts` column the reading's time is the receive time. `tsUnit: s` multiplies by 1000.
  */
-export function createCsvLineDecoder(codec: CsvLineCodecConfig, profile: Profile): Decoder {
+export function createCsvLineDecoder(
+  codec: CsvLineCodecConfig,
+  profile: Profile,
+  reuseSamples = false,
+): Decoder {
   const { delimiter, columns } = codec;
   const tsFactor = codec.tsUnit === "s" ? 1000 : 1;
   const tsColumn = columns.indexOf("ts");
@@ -33,7 +37,7 @@ export function createCsvLineDecoder(codec: CsvLineCodecConfig, profile: Profile
     const c = profile.channels[name];
     return name === "ts" || c === undefined ? [] : [{ index, name, scale: c.scale, offset: c.offset }];
   });
-  const channel = blockChannel(profile, undefined);
+  const channel = blockChannel(profile, undefined, reuseSamples);
   let scratch: Float64Array = new Float64Array(256);
 
   function time(cells: readonly string[], receivedAtMs: number): number | Discarded {

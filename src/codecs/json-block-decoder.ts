@@ -11,6 +11,8 @@ export type JsonBlockCodecConfig = Extract<CodecConfig, { type: "json-block" }>;
 export interface JsonBlockDecoderOptions {
   /** Use the byte scanner before JSON.parse (default true). False: the generic path only, for tests. */
   readonly fastPath?: boolean;
+  /** Samples in one reused array, valid until the next decode (see createDecoder). */
+  readonly reuseSamples?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export function createJsonBlockDecoder(
   profile: Profile,
   options: JsonBlockDecoderOptions = {},
 ): Decoder {
-  const channel = blockChannel(profile, codec.samplesPerMessage);
+  const channel = blockChannel(profile, codec.samplesPerMessage, options.reuseSamples ?? false);
   const tsFactor = codec.tsUnit === "s" ? 1000 : 1;
   const fastPath = options.fastPath ?? true;
   const fields = codec.fields;

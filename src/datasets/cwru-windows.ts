@@ -14,9 +14,15 @@ export interface SignalWindowOptions {
   readonly channel: string;
   /** Time of the first sample, ms. */
   readonly t0Ms?: number;
+  /** Only windows inside samples [from, to) of the signal (default: all of it). */
+  readonly from?: number;
+  readonly to?: number;
 }
 
-/** Windows over `signal` (views into it); a tail shorter than a window is dropped. */
+/**
+ * Windows over `signal` (views into it), starting at `from` every hop; a tail shorter than a
+ * window (before `to`) is dropped.
+ */
 export function signalWindows(signal: Float32Array, opts: SignalWindowOptions): Window[] {
   const hop = opts.hopSamples ?? opts.windowSamples;
   if (!(opts.windowSamples > 0 && hop > 0))
@@ -24,7 +30,9 @@ export function signalWindows(signal: Float32Array, opts: SignalWindowOptions): 
   const out: Window[] = [];
   const t0 = opts.t0Ms ?? 0;
   const msPerSample = 1000 / opts.sampleRateHz;
-  for (let start = 0; start + opts.windowSamples <= signal.length; start += hop) {
+  const from = Math.max(0, opts.from ?? 0);
+  const to = Math.min(signal.length, opts.to ?? signal.length);
+  for (let start = from; start + opts.windowSamples <= to; start += hop) {
     const samples = signal.subarray(start, start + opts.windowSamples);
     out.push({
       channel: opts.channel,

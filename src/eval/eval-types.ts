@@ -40,6 +40,8 @@ export interface EvalDetails {
   readonly layout?: "training" | "evaluation";
   readonly rulCap?: number;
   readonly windows?: { readonly count: number; readonly rmse: number; readonly phm08_score: number };
+  /** Recordings: which part of the dataset was scored, when not all of it (fault sizes, loads, ranges). */
+  readonly selection?: string;
   /** AI4I: the label counted as "no failure", and the threshold on P(failure). */
   readonly normalLabel?: string;
 }

@@ -12,6 +12,7 @@ import type { EvalReport } from "./eval-types.js";
 import { featureMatrix, primaryChannelOf, setupFromManifest } from "./feature-matrix.js";
 import { runModel } from "./run-model.js";
 import { scoreClassifier } from "./score-classifier.js";
+import { datasetManifestSha256 } from "./test-set.js";
 
 export interface CwruEvalOptions {
   /** Only recordings with these fault sizes (inch); recordings without a fault size are kept. */
@@ -22,6 +23,14 @@ export interface CwruEvalOptions {
   readonly hopSamples?: number;
   /** Check each recording's sha256 against the manifest (default true). */
   readonly verifyHash?: boolean;
+  /**
+   * By recording file (as the manifest names it): only windows inside samples [from, to) of that
+   * recording, e.g. the held-out time block of a recording split between training and test.
+   * Every range must name a recording of the manifest.
+   */
+  readonly recordingRanges?: Readonly<Record<string, readonly [number, number]>>;
+  /** The dataset's manifest.json must have this sha256 (a test set recorded on that dataset). */
+  readonly datasetManifestSha256?: string;
 }
 
 function selected(r: CwruRecording, opts: CwruEvalOptions): boolean {
@@ -33,6 +42,38 @@ function selected(r: CwruRecording, opts: CwruEvalOptions): boolean {
     return false;
   }
   return opts.loadsHp === undefined || (r.loadHp !== null && opts.loadsHp.includes(r.loadHp));
+}
+
+/** A recorded test set must be the dataset it was cut from, and name only its recordings. */
+async function checkTestSetFits(
+  recordings: readonly CwruRecording[],
+  dir: string,
+  opts: CwruEvalOptions,
+): Promise<void> {
+  if (opts.datasetManifestSha256 !== undefined) {
+    const got = await datasetManifestSha256(dir);
+    if (got !== opts.datasetManifestSha256) {
+      throw new EvaluationError(
+        "EA_EVAL_MISMATCH",
+        `the test set was recorded on a dataset whose manifest.json has sha256 ${opts.datasetManifestSha256}; ${dir}/manifest.json has ${got}`,
+      );
+    }
+  }
+  for (const [file, [from, to]] of Object.entries(opts.recordingRanges ?? {})) {
+    const r = recordings.find((x) => x.file === file);
+    if (r === undefined) {
+      throw new EvaluationError(
+        "EA_EVAL_MISMATCH",
+        `a sample range names ${file}, which ${dir}/manifest.json does not list`,
+      );
+    }
+    if (!(from >= 0 && from < to && to <= r.sampleCount)) {
+      throw new EvaluationError(
+        "EA_EVAL_MISMATCH",
+        `the sample range [${from}, ${to}) of ${file} does not lie within its ${r.sampleCount} samples`,
+      );
+    }
+  }
 }
 
 export async function evaluateCwru(
@@ -56,6 +97,7 @@ export async function evaluateCwru(
   }
   const labels = manifest.output.labels;
   const m = await readCwruManifest(dir);
+  await checkTestSetFits(m.recordings, dir, opts);
   const recordings = m.recordings.filter((r) => selected(r, opts));
   const missing = [...new Set(recordings.map((r) => r.label))].filter((l) => !labels.includes(l));
   if (missing.length > 0) {
@@ -69,11 +111,13 @@ export async function evaluateCwru(
   const truth: number[] = [];
   for (const r of recordings) {
     const signal = await readCwruSignal(m, r, { verifyHash: opts.verifyHash ?? true });
+    const range = opts.recordingRanges?.[r.file];
     const windows = signalWindows(signal, {
       windowSamples,
       sampleRateHz: r.sampleRateHz,
       channel,
       ...(opts.hopSamples !== undefined ? { hopSamples: opts.hopSamples } : {}),
+      ...(range !== undefined ? { from: range[0], to: range[1] } : {}),
     });
     if (windows.length === 0) continue;
     // The recording's own shaft speed, as a profile with a known speed (or an rpm channel) gives it.
@@ -90,6 +134,7 @@ export async function evaluateCwru(
     probs.set(p, at);
     at += p.length;
   }
+  const selection = describeSelection(opts);
   return {
     metrics: scoreClassifier(probs, truth, labels),
     details: {
@@ -98,6 +143,19 @@ export async function evaluateCwru(
       files: [`${dir}/manifest.json`, ...recordings.map((r) => r.file)],
       unit: "window",
       count: truth.length,
+      ...(selection !== "" ? { selection } : {}),
     },
   };
+}
+
+/** "fault sizes 0.021 in; hop 1024; signals/normal.f32 samples [0, 21600)", or "" for everything. */
+function describeSelection(opts: CwruEvalOptions): string {
+  const parts: string[] = [];
+  if (opts.faultSizesIn !== undefined) parts.push(`fault sizes ${opts.faultSizesIn.join(", ")} in`);
+  if (opts.loadsHp !== undefined) parts.push(`loads ${opts.loadsHp.join(", ")} hp`);
+  if (opts.hopSamples !== undefined) parts.push(`hop ${opts.hopSamples}`);
+  for (const [file, [from, to]] of Object.entries(opts.recordingRanges ?? {})) {
+    parts.push(`${file} samples [${from}, ${to})`);
+  }
+  return parts.join("; ");
 }

@@ -17,10 +17,17 @@ import { evaluateAi4i } from "./evaluate-ai4i.js";
 import { type CmapssEvalOptions, evaluateCmapss } from "./evaluate-cmapss.js";
 import { type CwruEvalOptions, evaluateCwru } from "./evaluate-cwru.js";
 import type { DatasetKind, EvalMetrics, EvalReport } from "./eval-types.js";
+import { EvaluationError } from "./evaluation-error.js";
+import { recordedTestSet } from "./test-set.js";
 
 export interface EvaluateOptions {
   /** Skip detection (e.g. when a folder holds several layouts). */
   readonly kind?: DatasetKind;
+  /**
+   * Score only the test set the model's manifest records (`metrics.testSet`, recordings only);
+   * options given in `cwru` take precedence over the recorded ones.
+   */
+  readonly testSet?: boolean;
   readonly cwru?: CwruEvalOptions;
   readonly cmapss?: CmapssEvalOptions;
 }
@@ -63,11 +70,19 @@ export async function evaluateModelReport(
 ): Promise<EvalReport> {
   const detected =
     opts.kind !== undefined ? { kind: opts.kind, path: dataDir } : await detectDataset(dataDir);
+  if (opts.testSet === true && detected.kind !== "cwru") {
+    throw new EvaluationError(
+      "EA_EVAL_MISMATCH",
+      `a recorded test set selects recordings (a CWRU-style manifest); ${dataDir} holds ${detected.kind} data`,
+    );
+  }
   const model = await loadModel(modelDir);
   try {
     switch (detected.kind) {
-      case "cwru":
-        return await evaluateCwru(model, detected.path, opts.cwru);
+      case "cwru": {
+        const recorded = opts.testSet === true ? recordedTestSet(model.manifest, modelDir) : {};
+        return await evaluateCwru(model, detected.path, { ...recorded, ...opts.cwru });
+      }
       case "cmapss":
         return await evaluateCmapss(model, detected.path, opts.cmapss);
       case "ai4i": {

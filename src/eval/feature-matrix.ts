@@ -21,7 +21,9 @@ export interface FeatureSetup {
 
 /** The channel specs without `@` read: the only channel the specs name, else `fallback`. */
 export function primaryChannelOf(features: readonly string[], fallback: string): string {
-  const named = new Set(features.flatMap((f) => (f.includes("@") ? [f.slice(f.indexOf("@") + 1)] : [])));
+  const named = new Set(
+    features.flatMap((f) => (f.includes("@") ? f.slice(f.indexOf("@") + 1).split(":") : [])),
+  );
   return named.size === 1 ? [...named][0]! : fallback;
 }
 

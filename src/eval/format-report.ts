@@ -68,8 +68,9 @@ export function formatReport(metrics: EvalMetrics, details?: EvalDetails): strin
     const layout = details.layout !== undefined ? ` (${details.layout} layout)` : "";
     head.push(
       `model ${details.model.name} ${details.model.version} on ${details.dataset}${layout}: ${details.count} ${details.unit}s`,
-      "",
     );
+    if (details.selection !== undefined) head.push(`scored: ${details.selection}`);
+    head.push("");
   }
   const body = isRulMetrics(metrics) ? formatRul(metrics, details) : formatClassifier(metrics);
   return [...head, ...body].join("\n");

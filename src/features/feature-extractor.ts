@@ -21,8 +21,8 @@ export interface FeatureExtractorOptions {
  * caller's Float32Array. Shared intermediates (moments, spectrum, envelope spectrum) are computed
  * once per window per channel; compute() allocates nothing.
  *
- * Values are computed in float64 and stored as float32. A feature whose channel is missing or
- * empty in the window, or whose shaft speed is unknown, is NaN: the caller decides (the inference
+ * Values are computed in float64 and stored as float32. A feature whose channel (any of them,
+ * for a two-channel feature) is missing or empty in the window, or whose shaft speed is unknown, is NaN: the caller decides (the inference
  * stage should refuse a vector that is not finite).
  *
  * Shaft speed per window: the mean of the window's `params.rpmChannel` / 60 when the window holds
@@ -34,6 +34,8 @@ export class FeatureExtractor {
   private readonly features: BoundFeature[];
   /** Context of each feature, by feature index. */
   private readonly featureContexts: ChannelContext[];
+  /** Contexts of the further channels a feature reads (`x_diff@a:b`: b), by feature index. */
+  private readonly featureOperands: (readonly ChannelContext[])[];
   private readonly contexts: ChannelContext[];
   private readonly usesShaftSpeed: boolean;
   private readonly rpmChannel: string | undefined;
@@ -53,17 +55,23 @@ export class FeatureExtractor {
     this.names = Object.freeze([...specs]);
     this.size = specs.length;
     const byChannel = new Map<string, ChannelContext>();
-    this.features = [];
-    this.featureContexts = [];
-    for (const r of resolved) {
-      const channel = r.channel ?? opts.primaryChannel;
+    const contextOf = (channel: string) => {
       let ctx = byChannel.get(channel);
       if (ctx === undefined) {
         ctx = new ChannelContext(channel, opts.sampleRateHz);
         byChannel.set(channel, ctx);
       }
-      this.features.push(r.resolution.bind(ctx));
+      return ctx;
+    };
+    this.features = [];
+    this.featureContexts = [];
+    this.featureOperands = [];
+    for (const r of resolved) {
+      const operands = (r.channels.length > 0 ? r.channels : [opts.primaryChannel]).map(contextOf);
+      const ctx = operands[0]!;
+      this.features.push(r.resolution.bind(ctx, operands));
       this.featureContexts.push(ctx);
+      this.featureOperands.push(operands.slice(1));
     }
     this.contexts = [...byChannel.values()];
     this.usesShaftSpeed = resolved.some((r) => r.resolution.usesShaftSpeed);
@@ -89,8 +97,12 @@ export class FeatureExtractor {
     }
     const features = this.features;
     const featureContexts = this.featureContexts;
+    const featureOperands = this.featureOperands;
     for (let i = 0; i < features.length; i++) {
-      if (featureContexts[i]!.present) features[i]!(out, offset + i);
+      let present = featureContexts[i]!.present;
+      const more = featureOperands[i]!;
+      for (let k = 0; k < more.length; k++) present = present && more[k]!.present;
+      if (present) features[i]!(out, offset + i);
       else out[offset + i] = Number.NaN;
     }
   }

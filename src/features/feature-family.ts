@@ -11,10 +11,16 @@ export type BoundFeature = (out: Float32Array, index: number) => void;
 export type Resolution =
   | {
       readonly ok: true;
-      /** Attach the feature to a channel (at construction: may allocate; the result must not). */
-      readonly bind: (ctx: ChannelContext) => BoundFeature;
+      /**
+       * Attach the feature to its channel (at construction: may allocate; the result must not).
+       * `operands` holds the context of every channel the spec names, in order (`operands[0]` is
+       * `ctx`); single-channel features ignore it.
+       */
+      readonly bind: (ctx: ChannelContext, operands: readonly ChannelContext[]) => BoundFeature;
       /** The feature reads the shaft speed (the extractor then works it out per window). */
       readonly usesShaftSpeed: boolean;
+      /** How many channels the spec must name after `@` (`a:b` for 2); default 1 (or none: the primary). */
+      readonly operands?: number;
     }
   | { readonly ok: false; readonly message: string };
 

@@ -1,4 +1,5 @@
 import type { FeatureParams } from "../config/profile-schema.js";
+import { derivedFamily } from "./derived.js";
 import { envelopeFamily } from "./envelope.js";
 import type { FeatureErrorCode } from "./feature-error.js";
 import type { FeatureFamily, Resolution } from "./feature-family.js";
@@ -8,9 +9,16 @@ import { timeFamily } from "./time.js";
 
 /**
  * The one registry of named features, shared by the agent and the training scripts. A spec is
- * `name` or `name@channel`; without a channel the feature reads the primary channel.
+ * `name` or `name@channel`; without a channel the feature reads the primary channel. Features of
+ * two channels (the derived family) name both: `name@a:b`.
  */
-const FAMILIES: readonly FeatureFamily[] = [timeFamily, spectralFamily, envelopeFamily, scalarFamily];
+const FAMILIES: readonly FeatureFamily[] = [
+  timeFamily,
+  spectralFamily,
+  envelopeFamily,
+  scalarFamily,
+  derivedFamily,
+];
 
 /** Every feature name, for docs and `edge-agent validate`; `<order>` is a key of params.defectOrders. */
 export function knownFeatureNames(): string[] {
@@ -20,8 +28,10 @@ export function knownFeatureNames(): string[] {
 export interface ParsedSpec {
   readonly spec: string;
   readonly name: string;
-  /** The channel after `@`, or null for the primary channel. */
+  /** The (first) channel after `@`, or null for the primary channel. */
   readonly channel: string | null;
+  /** Every channel after `@` (`a:b` names two), in order; empty for the primary channel. */
+  readonly channels: readonly string[];
 }
 
 export interface ResolvedSpec extends ParsedSpec {
@@ -34,14 +44,28 @@ export interface SpecProblem {
   readonly message: string;
 }
 
-/** Split `name@channel`; a string is the reason the spec is malformed. */
+/** Split `name@channel` (or `name@a:b`); a string is the reason the spec is malformed. */
 export function parseFeatureSpec(spec: string): ParsedSpec | string {
   const parts = spec.split("@");
   const name = parts[0] ?? "";
   if (parts.length > 2 || name === "" || parts[1] === "") {
     return `"${spec}": a feature spec is "name" or "name@channel"`;
   }
-  return { spec, name, channel: parts[1] ?? null };
+  const channels = parts[1] === undefined ? [] : parts[1].split(":");
+  if (channels.includes("")) {
+    return `"${spec}": a two-channel feature spec is "name@channel:channel"`;
+  }
+  return { spec, name, channel: channels[0] ?? null, channels };
+}
+
+/** The problem with the number of channels a spec names, or null. */
+function operandProblem(parsed: ParsedSpec, operands: number): string | null {
+  const given = Math.max(1, parsed.channels.length);
+  if (given === operands) return null;
+  if (operands === 1)
+    return `"${parsed.spec}": ${parsed.name} reads one channel (write ${parsed.name}@channel)`;
+  const example = Array.from({ length: operands }, (_, i) => String.fromCharCode(97 + i)).join(":");
+  return `"${parsed.spec}": ${parsed.name} reads ${operands} channels (write ${parsed.name}@${example})`;
 }
 
 /**
@@ -62,11 +86,12 @@ export function resolveFeatureSpecs(
       problems.push({ spec, code: "EA_FEATURE_UNKNOWN", message: parsed });
       continue;
     }
-    if (channels !== null && parsed.channel !== null && !channels.includes(parsed.channel)) {
+    const unknown = channels === null ? [] : parsed.channels.filter((c) => !channels.includes(c));
+    for (const channel of unknown) {
       problems.push({
         spec,
         code: "EA_FEATURE_PARAMS",
-        message: `"${spec}": unknown channel "${parsed.channel}" (channels: ${channels.join(", ")})`,
+        message: `"${spec}": unknown channel "${channel}" (channels: ${channels?.join(", ")})`,
       });
     }
     let resolution: Resolution | undefined;
@@ -84,7 +109,9 @@ export function resolveFeatureSpecs(
     } else if (!resolution.ok) {
       problems.push({ spec, code: "EA_FEATURE_PARAMS", message: resolution.message });
     } else {
-      resolved.push({ ...parsed, resolution });
+      const problem = operandProblem(parsed, resolution.operands ?? 1);
+      if (problem === null) resolved.push({ ...parsed, resolution });
+      else problems.push({ spec, code: "EA_FEATURE_PARAMS", message: problem });
     }
   }
   const rpm = params.rpmChannel;

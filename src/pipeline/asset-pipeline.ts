@@ -64,7 +64,9 @@ export class AssetPipeline {
     this.model = model;
     const p = asset.profile;
     const m = model.manifest;
-    this.decoder = createDecoder(p);
+    // The pipeline copies whatever it keeps of a reading (windowers, raw capture), so the decoder
+    // can hand out one reused sample array instead of allocating one per message.
+    this.decoder = createDecoder(p, { reuseSamples: true });
     this.windower = createWindower(p);
     const channel = primaryChannel(p);
     const sampleRateHz = m.input.sampleRateHz ?? p.channels[channel]?.sampleRateHz ?? Number.NaN;

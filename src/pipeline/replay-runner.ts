@@ -3,15 +3,28 @@ import type { ResolvedAsset } from "../config/load-config.js";
 import type { LoadedModel } from "../inference/load-model.js";
 import { predictRow } from "../inference/predict.js";
 import type { Advice, Prediction, Reading } from "../types.js";
+import type { WindowerStats } from "../windows/windower.js";
 import { AssetPipeline, type RowTag } from "./asset-pipeline.js";
+
+/** What a regressor predicted over a replay (e.g. remaining useful life). */
+export interface ReplayValues {
+  readonly first: number;
+  readonly last: number;
+  readonly min: number;
+  readonly max: number;
+}
 
 /** What a replay produced: the advice timeline and what the windows were classified as. */
 export interface ReplayResult {
   readonly windows: number;
   readonly predictions: number;
   readonly discarded: Record<string, number>;
+  /** What the windower dropped or noticed (sparse time windows, late readings, gaps). */
+  readonly windowStats: WindowerStats;
   /** Windows per predicted class. */
   readonly classCounts: Record<string, number>;
+  /** Regressors: the first, last, lowest and highest value predicted. */
+  readonly values?: ReplayValues;
   readonly timeline: readonly Advice[];
   /** Every prediction, in window order (for parity checks); only kept when asked. */
   readonly predictionLog?: readonly Prediction[];
@@ -24,7 +37,10 @@ export type ReplayInput =
 /**
  * Runs recorded input through one asset's own pipeline — codec, windows, features, the model,
  * the advice state machine — as fast as it goes, in data time: the state machine's clock is the
- * time of each window, so holds and cooldowns mean what they mean live.
+ * time of each window, so holds and cooldowns mean what they mean live. A time window closes
+ * when a reading at or after its period's end arrives, or, for the last one, at the end of the
+ * input (as a live agent's timer would close it); it is dropped as sparse, and counted in
+ * `windowStats`, when a channel has fewer than `minReadings` readings in it.
  */
 export async function replay(
   asset: ResolvedAsset,
@@ -45,6 +61,8 @@ export async function replay(
   const classCounts: Record<string, number> = {};
   const predictionLog: Prediction[] = [];
   let predictions = 0;
+  const regressor = model.manifest.task === "regressor";
+  let values: { first: number; last: number; min: number; max: number } | undefined;
   const adv = asset.profile.advice;
   const valueClasses = { thresholds: adv.thresholds ?? [], normalClass: adv.normalClass };
 
@@ -63,6 +81,11 @@ export async function replay(
       const p = predictRow(model, result, i, tags[i]!.tsMs, valueClasses);
       predictions++;
       classCounts[p.className] = (classCounts[p.className] ?? 0) + 1;
+      if (regressor) {
+        const v = p.value;
+        if (values === undefined) values = { first: v, last: v, min: v, max: v };
+        else values = { ...values, last: v, min: Math.min(values.min, v), max: Math.max(values.max, v) };
+      }
       if (opts.keepPredictions) predictionLog.push(p);
       const a = pipeline.machine.update(p, p.tsMs);
       if (a !== null) timeline.push(a);
@@ -90,7 +113,9 @@ export async function replay(
     windows: pipeline.counters.windows,
     predictions,
     discarded,
+    windowStats: { ...pipeline.windower.stats },
     classCounts,
+    ...(values !== undefined ? { values } : {}),
     timeline,
     ...(opts.keepPredictions ? { predictionLog } : {}),
   };

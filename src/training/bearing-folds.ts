@@ -106,8 +106,35 @@ function testPlan(r: RecordingSignal, spec: FoldSpec, o: BearingSplitOptions): W
     const [from, to] = range(r, spec.normalTest);
     return { windowSamples: o.windowSamples, hopSamples: o.hopSamples, from, to };
   }
-  if (r.rec.faultSizeIn === null || !spec.testSizes.includes(r.rec.faultSizeIn)) return null;
+  // A fault recording without a size (e.g. exported from feedback) is never trained on in a
+  // fold: every fold tests it, as `edge-agent eval` keeps recordings without a size.
+  if (spec.testSizes.length === 0) return null;
+  if (r.rec.faultSizeIn !== null && !spec.testSizes.includes(r.rec.faultSizeIn)) return null;
   return { windowSamples: o.windowSamples, hopSamples: o.hopSamples };
+}
+
+/** A fold's test set as `edge-agent eval` options (see src/eval/test-set.ts). */
+export interface FoldTestSet {
+  readonly faultSizesIn: number[];
+  readonly hopSamples: number;
+  /** The test block of each normal recording, by file: samples [from, to). */
+  readonly recordingRanges: Record<string, [number, number]>;
+}
+
+/**
+ * The windows testPlan scores, said as evaluation options: the held-out fault sizes (whole
+ * recordings, every `hopSamples`) and the held-out time block of each normal recording.
+ */
+export function foldTestSet(
+  signals: readonly RecordingSignal[],
+  spec: FoldSpec,
+  o: BearingSplitOptions,
+): FoldTestSet {
+  const recordingRanges: Record<string, [number, number]> = {};
+  if (spec.normalTest !== null) {
+    for (const r of signals) if (isNormal(r, o)) recordingRanges[r.rec.file] = range(r, spec.normalTest);
+  }
+  return { faultSizesIn: [...spec.testSizes], hopSamples: o.hopSamples, recordingRanges };
 }
 
 /** Feature rows of a fold's training, inner-validation and test sets. */

@@ -3,6 +3,11 @@
  * ordered bins once, before training, so that finding a split is a scan over bin totals instead
  * of a sort per node. Bin edges are float32 values, so a split "bin <= b" is exactly the test
  * "x <= threshold" that the plain-JS predictor and the ONNX tree operators apply.
+ *
+ * The default (MAX_BINS, 255: one byte per value) suits large data. Small tabular data whose
+ * classes follow sharp thresholds in the tails (where equal-frequency bins are widest) may ask
+ * for up to MAX_WIDE_BINS (two bytes per value): with as many bins as distinct values, every
+ * split falls midway between two neighbouring training values, as in exact-split CART.
  */
 
 /** A dense float32 matrix, row-major: `values[row * nFeatures + feature]`. */
@@ -16,7 +21,7 @@ export interface BinnedMatrix {
   readonly nRows: number;
   readonly nFeatures: number;
   /** Column-major bin indices: `bins[feature * nRows + row]`. NaN goes to bin `nBins[feature]`. */
-  readonly bins: Uint8Array;
+  readonly bins: Uint8Array | Uint16Array;
   /** Real-valued bins per feature (the NaN bin is extra, at index nBins). */
   readonly nBins: Int32Array;
   /** Per feature, the threshold between bin b and b+1 (`edges[f][b]`), nBins-1 of them. */
@@ -24,6 +29,8 @@ export interface BinnedMatrix {
 }
 
 export const MAX_BINS = 255;
+/** The most bins a column may be asked for (indices then take two bytes). */
+export const MAX_WIDE_BINS = 65535;
 
 /** Build a matrix from rows of numbers, checking that every row has the same width. */
 export function matrixFromRows(rows: readonly (ArrayLike<number> | readonly number[])[]): FeatureMatrix {
@@ -89,11 +96,11 @@ export function binOf(edges: Float32Array, v: number): number {
 
 /** Bin every column of `m` (deterministic: depends on the values only). */
 export function binMatrix(m: FeatureMatrix, maxBins = MAX_BINS): BinnedMatrix {
-  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > MAX_BINS) {
-    throw new RangeError(`maxBins must be an integer in 2..${MAX_BINS}, got ${maxBins}`);
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > MAX_WIDE_BINS) {
+    throw new RangeError(`maxBins must be an integer in 2..${MAX_WIDE_BINS}, got ${maxBins}`);
   }
   const { nRows, nFeatures, values } = m;
-  const bins = new Uint8Array(nRows * nFeatures);
+  const bins = maxBins > MAX_BINS ? new Uint16Array(nRows * nFeatures) : new Uint8Array(nRows * nFeatures);
   const nBins = new Int32Array(nFeatures);
   const edges: Float32Array[] = [];
   const column = new Float32Array(nRows);

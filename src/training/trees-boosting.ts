@@ -29,6 +29,7 @@ export interface BoostingOptions {
   readonly subsample?: number;
   /** Share of features each tree may split on. */
   readonly colsample?: number;
+  /** Bins per feature: default MAX_BINS (255), up to MAX_WIDE_BINS (see trees-binning.ts). */
   readonly maxBins?: number;
   readonly seed?: number;
   readonly validation?: { readonly x: FeatureMatrix; readonly y: ArrayLike<number> };

@@ -26,6 +26,7 @@ export interface ForestOptions {
   /** Size of the bootstrap sample as a share of the rows. */
   readonly sampleFraction?: number;
   readonly minGain?: number;
+  /** Bins per feature: default MAX_BINS (255), up to MAX_WIDE_BINS (see trees-binning.ts). */
   readonly maxBins?: number;
   readonly seed?: number;
 }

@@ -23,9 +23,9 @@ export interface TimeWindowerOptions {
  *
  * The window: one Float32Array per channel (the readings' samples in arrival order);
  * channel = the primary channel; t0Ms = ts of the earliest reading in it; tsMs = ts of the
- * reading that closed the period, or the period's end when flush closed it; sampleRateHz =
- * readings of the primary channel per second of period (count / durationMs · 1000), the
- * observed reporting rate, not a sampling rate of a continuous signal.
+ * reading that closed the period, or the period's end when flush closed it; sampleRateHz = NaN:
+ * scalar readings come when they come, so the window has no sampling rate, and scalar features
+ * (s_slope) are per reading — exactly as the training scripts compute them.
  */
 export class TimeWindower implements Windower {
   readonly stats = emptyStats();
@@ -92,12 +92,11 @@ export class TimeWindower implements Windower {
       this.o.channels.forEach((c, i) => {
         channels[c] = this.buffers[i]!.copy();
       });
-      const primaryCount = this.counts[this.index.get(this.o.primary) ?? 0] ?? 0;
       out.push({
         channel: this.o.primary,
         t0Ms: this.firstMs,
         tsMs,
-        sampleRateHz: (primaryCount * 1000) / this.o.durationMs,
+        sampleRateHz: Number.NaN,
         channels,
       });
     } else {

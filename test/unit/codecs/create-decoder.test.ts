@@ -29,4 +29,32 @@ describe("createDecoder", () => {
       samples: Float32Array.of(2),
     });
   });
+
+  it.each([
+    ["json-block", { type: "json-block" }, (v: number) => bytes(`{"ts": 5, "samples": [${v}, ${v + 1}]}`)],
+    [
+      "binary",
+      { type: "binary", header: "none" },
+      (v: number) => new Uint8Array(Float32Array.of(v, v + 1).buffer),
+    ],
+  ] as const)(
+    "with reuseSamples, the %s codec hands out one array for every message",
+    (_t, codec, payload) => {
+      const profile = makeProfile({ codec: codec as ProfileInput["codec"], channels: { accel: {} } });
+      const reused = createDecoder(profile, { reuseSamples: true });
+      const fresh = createDecoder(profile);
+      const a = reused(payload(1), 0);
+      const first = a.kind === "readings" ? a.readings[0]!.samples : null;
+      expect(Array.from(first!)).toEqual([1, 2]);
+      const b = reused(payload(7), 0);
+      const second = b.kind === "readings" ? b.readings[0]!.samples : null;
+      expect(second).toBe(first);
+      expect(Array.from(second!)).toEqual([7, 8]);
+      const c = fresh(payload(1), 0);
+      const d = fresh(payload(7), 0);
+      expect(
+        c.kind === "readings" && d.kind === "readings" && c.readings[0]!.samples !== d.readings[0]!.samples,
+      ).toBe(true);
+    },
+  );
 });

@@ -120,4 +120,22 @@ describe("signal windows", () => {
       signalWindows(x, { windowSamples: 4, hopSamples: 2, sampleRateHz: 1, channel: "de" }),
     ).toHaveLength(4);
   });
+
+  it("keeps to samples [from, to) when given a range, stamping windows by their place in the recording", () => {
+    const x = Float32Array.from({ length: 20 }, (_, i) => i);
+    const w = signalWindows(x, {
+      windowSamples: 4,
+      hopSamples: 3,
+      sampleRateHz: 1000,
+      channel: "de",
+      from: 5,
+      to: 15,
+    });
+    expect(w.map((v) => Array.from(v.channels.de!))).toEqual([
+      [5, 6, 7, 8],
+      [8, 9, 10, 11],
+      [11, 12, 13, 14],
+    ]);
+    expect(w[0]).toMatchObject({ t0Ms: 5, tsMs: 9 });
+  });
 });

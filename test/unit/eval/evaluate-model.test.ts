@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -272,64 +273,86 @@ describe("evaluateModel on C-MAPSS folders", () => {
   });
 });
 
+/**
+ * A CWRU-style folder (normal 1024 samples, inner_race 1024, normal 600) and a forest on rms and
+ * peak that tells the quiet recordings from the loud one, windows of 128 samples.
+ */
+async function cwruFixture(extraTestSet?: (sha: string) => Record<string, unknown>) {
+  const dir = await tmp("eval-cwru-");
+  const rand = mulberry32(6);
+  const signal = (amp: number, n: number) => Float32Array.from({ length: n }, () => amp * (rand() * 2 - 1));
+  const make = (label: string, amp: number, n: number, size: number | null) => ({
+    label,
+    size,
+    x: signal(amp, n),
+  });
+  const recs = [
+    make("normal", 0.1, 1024, null),
+    make("inner_race", 1, 1024, 0.007),
+    make("normal", 0.1, 600, null),
+  ];
+  const features = ["rms", "peak"];
+  const setup: FeatureSetup = {
+    features,
+    primaryChannel: "vibration",
+    sampleRateHz: 12000,
+    windowSamples: 128,
+    params: {},
+  };
+  const labels = ["normal", "inner_race"];
+  const train = recs.slice(0, 2).flatMap((r) =>
+    signalWindows(r.x, { windowSamples: 128, sampleRateHz: 12000, channel: "vibration" }).map((w) => ({
+      w,
+      y: labels.indexOf(r.label),
+    })),
+  );
+  const { ensemble } = trainRandomForest(
+    featureMatrix(
+      setup,
+      train.map((t) => t.w),
+    ),
+    train.map((t) => t.y),
+    { task: "classifier", nTrees: 5 },
+  );
+  await mkdir(join(dir, "data", "signals"), { recursive: true });
+  const manifest = {
+    labels,
+    recordings: recs.map((r, i) => ({
+      file: `signals/${i}.f32`,
+      label: r.label,
+      fault_size_in: r.size,
+      rpm: 1797,
+      sampling_rate_hz: 12000,
+      sample_count: r.x.length,
+    })),
+  };
+  for (const [i, r] of recs.entries())
+    await writeFile(join(dir, "data", `signals/${i}.f32`), Buffer.from(r.x.buffer));
+  const manifestText = JSON.stringify(manifest);
+  await writeFile(join(dir, "data", "manifest.json"), manifestText);
+  const sha = createHash("sha256").update(manifestText).digest("hex");
+  const onnx = exportTreeEnsemble(ensemble, { inputName: "features", outputName: "probabilities" });
+  writeModelFolder(join(dir, "model"), onnx, {
+    name: "bearing",
+    version: "1",
+    description: "",
+    task: "classifier",
+    sha256: "0".repeat(64),
+    input: { name: "features", features, windowSamples: 128, sampleRateHz: 12000, params: {} },
+    output: { name: "probabilities", labels },
+    provenance: {},
+    metrics: extraTestSet !== undefined ? { testSet: extraTestSet(sha) } : {},
+  });
+  return { dir, labels, sha };
+}
+
 describe("evaluateModel on a CWRU-style folder", () => {
   it("windows each recording as the manifest says and scores every window", async () => {
-    const dir = await tmp("eval-cwru-");
-    const rand = mulberry32(6);
-    const signal = (amp: number, n: number) => Float32Array.from({ length: n }, () => amp * (rand() * 2 - 1));
-    const make = (label: string, amp: number, n: number) => ({ label, x: signal(amp, n) });
-    const recs = [make("normal", 0.1, 1024), make("inner_race", 1, 1024), make("normal", 0.1, 600)];
-    const features = ["rms", "peak"];
-    const setup: FeatureSetup = {
-      features,
-      primaryChannel: "vibration",
-      sampleRateHz: 12000,
-      windowSamples: 128,
-      params: {},
-    };
-    const labels = ["normal", "inner_race"];
-    const train = recs.slice(0, 2).flatMap((r) =>
-      signalWindows(r.x, { windowSamples: 128, sampleRateHz: 12000, channel: "vibration" }).map((w) => ({
-        w,
-        y: labels.indexOf(r.label),
-      })),
-    );
-    const { ensemble } = trainRandomForest(
-      featureMatrix(
-        setup,
-        train.map((t) => t.w),
-      ),
-      train.map((t) => t.y),
-      {
-        task: "classifier",
-        nTrees: 5,
-      },
-    );
-    modelFolder(join(dir, "model"), ensemble, {
-      name: "bearing",
-      version: "1",
-      task: "classifier",
-      input: { name: "features", features, windowSamples: 128, sampleRateHz: 12000, params: {} },
-      output: { name: "probabilities", labels },
-    });
-    await mkdir(join(dir, "data", "signals"), { recursive: true });
-    const manifest = {
-      labels,
-      recordings: recs.map((r, i) => ({
-        file: `signals/${i}.f32`,
-        label: r.label,
-        rpm: 1797,
-        sampling_rate_hz: 12000,
-        sample_count: r.x.length,
-      })),
-    };
-    for (const [i, r] of recs.entries())
-      await writeFile(join(dir, "data", `signals/${i}.f32`), Buffer.from(r.x.buffer));
-    await writeFile(join(dir, "data", "manifest.json"), JSON.stringify(manifest));
-
+    const { dir, labels } = await cwruFixture();
     const report = await evaluateModelReport(join(dir, "model"), join(dir, "data"));
     // 8 + 8 + 4 windows of 128 samples; the loud recording is the only inner-race one.
     expect(report.details.count).toBe(20);
+    expect(report.details.selection).toBeUndefined();
     expect(report.metrics).toMatchObject({
       accuracy: 1,
       labels,
@@ -345,6 +368,70 @@ describe("evaluateModel on a CWRU-style folder", () => {
       "macro_f1",
       "per_class",
     ]);
+  });
+
+  it("scores only the test set the model's manifest records: a fault size and a block of a recording", async () => {
+    const { dir } = await cwruFixture((sha) => ({
+      datasetManifestSha256: sha,
+      faultSizesIn: [0.007],
+      hopSamples: 256,
+      recordingRanges: { "signals/0.f32": [512, 1024] },
+    }));
+    const report = await evaluateModelReport(join(dir, "model"), join(dir, "data"), { testSet: true });
+    // Recording 0: samples 512-1023 every 256 → 2 windows; 1: every 256 → 4; 2: no size, whole → 2.
+    expect(report.details.count).toBe(8);
+    expect(report.details.selection).toBe("fault sizes 0.007 in; hop 256; signals/0.f32 samples [512, 1024)");
+    expect(report.metrics).toMatchObject({
+      confusion: [
+        [4, 0],
+        [0, 4],
+      ],
+    });
+    // Options given by hand take precedence over the recorded ones.
+    const byHand = await evaluateModelReport(join(dir, "model"), join(dir, "data"), {
+      testSet: true,
+      cwru: { hopSamples: 128 },
+    });
+    expect(byHand.details.count).toBe(4 + 8 + 4);
+  });
+
+  it.each([
+    [
+      "a dataset other than the one the test set was cut from",
+      () => ({ datasetManifestSha256: "0".repeat(64) }),
+      /recorded on a dataset whose manifest\.json has sha256 0{64}/,
+    ],
+    [
+      "a range of a recording the dataset does not list",
+      () => ({ recordingRanges: { "signals/9.f32": [0, 128] } }),
+      /names signals\/9\.f32, which .* does not list/,
+    ],
+    [
+      "a range beyond the recording's end",
+      () => ({ recordingRanges: { "signals/2.f32": [0, 601] } }),
+      /\[0, 601\) of signals\/2\.f32 does not lie within its 600 samples/,
+    ],
+    [
+      "a test set that is not one",
+      () => ({ hopSamples: -1 }),
+      /metrics\.testSet is not a recordings test set/,
+    ],
+  ])("refuses %s", async (_, testSet, message) => {
+    const { dir } = await cwruFixture(testSet);
+    const run = evaluateModelReport(join(dir, "model"), join(dir, "data"), { testSet: true });
+    await expect(run).rejects.toMatchObject({ code: "EA_EVAL_MISMATCH" });
+    await expect(run).rejects.toThrow(message);
+  });
+
+  it("refuses --test-set for a model that records none, and for tabular data", async () => {
+    const { dir } = await cwruFixture();
+    await expect(
+      evaluateModelReport(join(dir, "model"), join(dir, "data"), { testSet: true }),
+    ).rejects.toThrow(/records no test set \(metrics\.testSet\)/);
+    await writeFile(join(dir, "x.csv"), ai4iText(3, 1));
+    await expect(
+      evaluateModelReport(join(dir, "model"), join(dir, "x.csv"), { testSet: true }),
+    ).rejects.toThrow(/a recorded test set selects recordings .* holds ai4i data/);
   });
 });
 

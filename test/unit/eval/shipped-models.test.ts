@@ -8,7 +8,7 @@ import { profileSchema } from "../../../src/config/profile-schema.js";
 import { formatAi4iCsv, readAi4iCsv } from "../../../src/datasets/ai4i-csv.js";
 import { readCmapssFolder } from "../../../src/datasets/cmapss.js";
 import { truncateEngines, writeCmapssEvaluationFolder } from "../../../src/datasets/cmapss-truncate.js";
-import { evaluateModel } from "../../../src/eval/evaluate-model.js";
+import { evaluateModel, evaluateModelReport } from "../../../src/eval/evaluate-model.js";
 import { manifestSchema } from "../../../src/inference/manifest-schema.js";
 import { mulberry32 } from "../../../src/training/prng.js";
 
@@ -72,7 +72,9 @@ describe.each(SHIPPED)("the shipped $model model and its profile $profile", ({ p
     const m = await manifestOf(model);
     expect(p.model.name).toBe(model);
     const channels = Object.keys(p.channels);
-    for (const f of m.input.features) expect(channels, f).toContain(f.slice(f.indexOf("@") + 1));
+    for (const f of m.input.features) {
+      for (const c of f.slice(f.indexOf("@") + 1).split(":")) expect(channels, f).toContain(c);
+    }
     expect(p.windowing.type).toBe("time");
     const adviceClasses = Object.keys(p.advice.classes);
     if (m.task === "classifier") {
@@ -85,6 +87,7 @@ describe.each(SHIPPED)("the shipped $model model and its profile $profile", ({ p
   });
 });
 
+const cwruPresent = existsSync(join(DATASETS, "cwru-12k-de", "manifest.json"));
 const ai4iPresent = existsSync(join(DATASETS, "ai4i2020", "ai4i2020.csv"));
 const cmapssPresent = existsSync(join(DATASETS, "cmapss-fd001", "train_FD001.txt"));
 
@@ -97,10 +100,47 @@ describe("figures recorded in the manifests", () => {
   it.runIf(!cmapssPresent && CI)("fails under CI when the C-MAPSS dataset is absent", () => {
     expect.fail(absent("cmapss-fd001"));
   });
+  it.runIf(!cwruPresent && CI)("fails under CI when the CWRU dataset is absent", () => {
+    expect.fail(absent("cwru-12k-de"));
+  });
 
   /** A test that needs a dataset: run when present, else skipped with the reason in its title. */
   const withData = (present: boolean, dataset: string, title: string, fn: () => Promise<void>) =>
     present ? it(title, fn) : it.skip(`${title} (skipped: ${absent(dataset)})`, fn);
+
+  withData(
+    cwruPresent,
+    "cwru-12k-de",
+    "bearing-vibration: eval --test-set reproduces both cross-size folds of the manifest, from the fold models",
+    async () => {
+      const shipped = await manifestOf("bearing-vibration");
+      const folds = shipped.metrics.folds as {
+        name: string;
+        model: string;
+        testFaultSizesIn: number[];
+        testWindows: number;
+        figures: { accuracy: number; macro_f1: number; confusion: number[][] };
+      }[];
+      expect(folds.map((f) => f.testFaultSizesIn)).toEqual([[0.021], [0.007]]);
+      for (const fold of folds) {
+        const dir = join("models", "bearing-vibration", fold.model);
+        const foldManifest = manifestSchema.parse(
+          JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")),
+        );
+        expect(foldManifest.description, fold.name).toMatch(/^NOT FOR DEPLOYMENT/);
+        expect(foldManifest.input).toEqual(shipped.input);
+        const report = await evaluateModelReport(dir, join(DATASETS, "cwru-12k-de"), { testSet: true });
+        expect(report.details.count, fold.name).toBe(fold.testWindows);
+        const m = report.metrics as { accuracy: number; macro_f1: number; confusion: number[][] };
+        // The headline figures the issue asks for, then every figure, in both manifests.
+        expect(m.confusion, fold.name).toEqual(fold.figures.confusion);
+        expect(m.accuracy, fold.name).toBe(fold.figures.accuracy);
+        expect(m.macro_f1, fold.name).toBe(fold.figures.macro_f1);
+        expectSameFigures(report.metrics, fold.figures, `${fold.name} (shipped manifest)`);
+        expectSameFigures(report.metrics, foldManifest.metrics.figures, `${fold.name} (fold manifest)`);
+      }
+    },
+  );
 
   withData(
     ai4iPresent,

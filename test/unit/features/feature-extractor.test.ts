@@ -151,4 +151,18 @@ describe("FeatureExtractor", () => {
     // One boxed number per window would be 16 bytes.
     expect(perWindow - baseline).toBeLessThan(8);
   });
+
+  it("allocates nothing per window for two-channel derived features", () => {
+    const ex = new FeatureExtractor(["x_diff@acc:temp", "x_prod@temp:acc", "s_last@temp", "rms"], {
+      primaryChannel: "acc",
+      sampleRateHz: Number.NaN,
+      windowSamples: 60,
+      params: {},
+    });
+    const w = windowOf({ acc: bearingLikeWindow(60, 3), temp: bearingLikeWindow(60, 5) }, Number.NaN);
+    const out = new Float32Array(ex.size);
+    const baseline = youngBytesPerCall(() => {}, 500);
+    const perWindow = youngBytesPerCall(() => ex.compute(w, out), 500);
+    expect(perWindow - baseline).toBeLessThan(8);
+  });
 });

@@ -95,8 +95,8 @@ describe("the feature registry", () => {
   });
 
   it.each([
-    ["rms", { spec: "rms", name: "rms", channel: null }],
-    ["s_mean@temp", { spec: "s_mean@temp", name: "s_mean", channel: "temp" }],
+    ["rms", { spec: "rms", name: "rms", channel: null, channels: [] }],
+    ["s_mean@temp", { spec: "s_mean@temp", name: "s_mean", channel: "temp", channels: ["temp"] }],
   ])("parses %s", (spec, expected) => {
     expect(parseFeatureSpec(spec)).toEqual(expected);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CwruRecording } from "../../../src/datasets/cwru-manifest.js";
-import { ALL_DATA_FOLD, crossSizeFolds, foldData } from "../../../src/training/bearing-folds.js";
+import { signalWindows } from "../../../src/datasets/cwru-windows.js";
+import { ALL_DATA_FOLD, crossSizeFolds, foldData, foldTestSet } from "../../../src/training/bearing-folds.js";
 import type { FeatureRows, RecordingSignal } from "../../../src/training/bearing-windows.js";
 import { windowStarts } from "../../../src/training/bearing-windows.js";
 
@@ -95,6 +96,29 @@ describe("cross-size folds", () => {
   it("cut healthy training windows with the denser hop", () => {
     const starts = first!.train.info.filter((i) => i.label === 0).map((i) => i.start);
     expect(starts[1]! - starts[0]!).toBe(SPLIT.normalTrainHopSamples);
+  });
+
+  it("state their test set as eval options that cut exactly the test windows", () => {
+    crossSizeFolds([0.007, 0.021]).forEach((spec, f) => {
+      const fold = [first!, second!][f]!;
+      const set = foldTestSet(signals, spec, SPLIT);
+      expect(set.faultSizesIn).toEqual(spec.testSizes);
+      expect(Object.keys(set.recordingRanges)).toEqual(["r0.f32"]);
+      // What evaluate-cwru cuts with these options: recordings of the held-out size or without
+      // a size, each whole or inside its range, every hopSamples.
+      const evalStarts = signals.flatMap((s) => {
+        if (s.rec.faultSizeIn !== null && !set.faultSizesIn.includes(s.rec.faultSizeIn)) return [];
+        const range = set.recordingRanges[s.rec.file];
+        return signalWindows(s.samples, {
+          windowSamples: SPLIT.windowSamples,
+          hopSamples: set.hopSamples,
+          sampleRateHz: 12000,
+          channel: "vibration",
+          ...(range !== undefined ? { from: range[0], to: range[1] } : {}),
+        }).map((w) => `${s.index}@${Math.round((w.t0Ms * 12000) / 1000)}`);
+      });
+      expect(evalStarts).toEqual(fold.test!.info.map((i) => `${i.recording}@${i.start}`));
+    });
   });
 
   it("for the shipped model, train on every recording and test on none", () => {

@@ -41,13 +41,13 @@ describe("time windows", () => {
     {
       name: "a reading after the period's end closes it into a window with every channel",
       steps: [...FULL, ["push", 1050, "temp", 23]] as Step[],
-      windows: [{ t0: 100, ts: 1050, channel: "temp", rate: 3, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [{ t0: 100, ts: 1050, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
       stats: {},
     },
     {
       name: "flush closes the period by time, at its end and not before",
       steps: [...FULL, ["flush", 999], ["flush", 1000], ["flush", 5000]] as Step[],
-      windows: [{ t0: 100, ts: 1000, channel: "temp", rate: 3, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [{ t0: 100, ts: 1000, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
       stats: {},
     },
     {
@@ -64,13 +64,13 @@ describe("time windows", () => {
     {
       name: "a reading for a closed period is late and dropped",
       steps: [...FULL, ["flush", 1000], ["push", 900, "rpm", 1], ["push", 1100, "rpm", 2]] as Step[],
-      windows: [{ t0: 100, ts: 1000, channel: "temp", rate: 3, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [{ t0: 100, ts: 1000, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
       stats: { late: 1 },
     },
     {
       name: "a reading for a period skipped over is late too",
       steps: [...FULL, ["push", 3100, "temp", 1], ["push", 2500, "temp", 2]] as Step[],
-      windows: [{ t0: 100, ts: 3100, channel: "temp", rate: 3, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [{ t0: 100, ts: 3100, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
       stats: { late: 1, gaps: 1 },
     },
     {
@@ -82,7 +82,7 @@ describe("time windows", () => {
         ["push", 600, "rpm", 2],
         ["flush", 1000],
       ] as Step[],
-      windows: [{ t0: 0, ts: 1000, channel: "temp", rate: 2, temp: [1, 2], rpm: [1, 2] }],
+      windows: [{ t0: 0, ts: 1000, channel: "temp", rate: Number.NaN, temp: [1, 2], rpm: [1, 2] }],
       stats: { gaps: 1 },
     },
     {
@@ -112,7 +112,7 @@ describe("time windows", () => {
       ["push", 2000, "temp", 3],
     ]);
     expect(got.map(brief)).toEqual([
-      { t0: 1999, ts: 2000, channel: "temp", rate: 2, temp: [1, 2], rpm: [1, 2] },
+      { t0: 1999, ts: 2000, channel: "temp", rate: Number.NaN, temp: [1, 2], rpm: [1, 2] },
     ]);
   });
 

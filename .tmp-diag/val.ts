@@ -1,0 +1,22 @@
+import { readAi4iCsv } from "../src/datasets/ai4i-csv.js";
+import { AI4I_CHANNELS, ai4iWindow, FAILURE_MODE_LABELS, failureModeOf } from "../src/datasets/ai4i-window.js";
+import { featureMatrix } from "../src/eval/feature-matrix.js";
+import { predictTreeEnsemble } from "../src/training/tree-predict.js";
+import { trainRandomForest } from "../src/training/trees-forest.js";
+import { trainGradientBoosting } from "../src/training/trees-boosting.js";
+const recs = await readAi4iCsv("../shared/datasets/ai4i2020/ai4i2020.csv");
+const features = [...AI4I_CHANNELS.map((c) => `s_last@${c}`), "x_diff@process_temp_k:air_temp_k", "x_prod@torque_nm:rpm", "x_prod@tool_wear_min:torque_nm"];
+const setup = { features, primaryChannel: "air_temp_k", sampleRateHz: NaN, windowSamples: 1, params: {} };
+const LABELS = [...FAILURE_MODE_LABELS];
+const data = (lo: number, hi: number) => { const rows = recs.filter((r) => r.udi >= lo && r.udi <= hi); return { rows, x: featureMatrix(setup, rows.map((r, i) => ai4iWindow(r, i * 1000))), y: Int32Array.from(rows, (r) => LABELS.indexOf(failureModeOf(r))) }; };
+const fit = data(1, 4800), val = data(4801, 6000);
+const bins = Number(process.env.BINS ?? 65535);
+const t = process.env.GB ? trainGradientBoosting(fit.x, fit.y, { objective: "softmax", nClasses: 5, nRounds: 400, learningRate: 0.05, maxDepth: 6, minSamplesLeaf: 3, subsample: 0.8, seed: 20200601, maxBins: bins, validation: val, earlyStoppingRounds: 40 }) : trainRandomForest(fit.x, fit.y, { task: "classifier", nClasses: 5, nTrees: 300, featuresPerNode: "all", maxBins: bins, seed: 20200601 });
+const p = predictTreeEnsemble(t.ensemble, val.x.values);
+const mf = val.rows.filter(r => r.machineFailure).length, rd = val.rows.filter(r => r.machineFailure && (r.hdf||r.pwf||r.osf)).length;
+console.log("validation failures", mf, "rule-driven", rd, "ceiling F1", 2*rd/(rd+mf));
+val.rows.forEach((r, i) => {
+  const K = 5; let best = 0; for (let k = 1; k < K; k++) if (p[i * K + k]! > p[i * K + best]!) best = k;
+  const truth = failureModeOf(r); const pred = LABELS[best];
+  if (pred !== truth) console.log(r.udi, r.type, "truth", truth, r.machineFailure ? "MF" : "", "pred", pred, Array.from(p.slice(i*K, i*K+K), (v) => v.toFixed(2)).join(","), "load", (r.toolWearMin*r.torqueNm).toFixed(0), "W", (r.torqueNm*r.rpm*2*Math.PI/60).toFixed(0), "dT", (r.processTempK-r.airTempK).toFixed(1), "rpm", r.rpm);
+});
