@@ -41,13 +41,17 @@ describe("time windows", () => {
     {
       name: "a reading after the period's end closes it into a window with every channel",
       steps: [...FULL, ["push", 1050, "temp", 23]] as Step[],
-      windows: [{ t0: 100, ts: 1050, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [
+        { t0: 100, ts: 1050, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] },
+      ],
       stats: {},
     },
     {
       name: "flush closes the period by time, at its end and not before",
       steps: [...FULL, ["flush", 999], ["flush", 1000], ["flush", 5000]] as Step[],
-      windows: [{ t0: 100, ts: 1000, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [
+        { t0: 100, ts: 1000, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] },
+      ],
       stats: {},
     },
     {
@@ -64,13 +68,17 @@ describe("time windows", () => {
     {
       name: "a reading for a closed period is late and dropped",
       steps: [...FULL, ["flush", 1000], ["push", 900, "rpm", 1], ["push", 1100, "rpm", 2]] as Step[],
-      windows: [{ t0: 100, ts: 1000, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [
+        { t0: 100, ts: 1000, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] },
+      ],
       stats: { late: 1 },
     },
     {
       name: "a reading for a period skipped over is late too",
       steps: [...FULL, ["push", 3100, "temp", 1], ["push", 2500, "temp", 2]] as Step[],
-      windows: [{ t0: 100, ts: 3100, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] }],
+      windows: [
+        { t0: 100, ts: 3100, channel: "temp", rate: Number.NaN, temp: [20, 21, 22], rpm: [1500, 1510] },
+      ],
       stats: { late: 1, gaps: 1 },
     },
     {
