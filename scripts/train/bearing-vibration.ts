@@ -185,6 +185,7 @@ async function trainFold(
     signals: readonly RecordingSignal[];
     dataDir: string;
     out: string;
+    name: string;
     datasetSha: string;
     seed: number;
   },
@@ -204,18 +205,18 @@ async function trainFold(
     docString: `Cross-size fold model (${spec.name}); not for deployment.`,
   });
   const manifest: Manifest = {
-    name: `bearing-vibration-fold-train-${spec.trainSizes!.join("+")}`,
+    name: `${ctx.name}-fold-train-${spec.trainSizes!.join("+")}`,
     version: "1.0.0",
     description:
       `NOT FOR DEPLOYMENT: the cross-size fold model "${spec.name}" behind the figures of the shipped ` +
-      `bearing-vibration model (same recipe and seed, trained on fault size ${spec.trainSizes!.join(", ")} in only). ` +
+      `${ctx.name} model (same recipe and seed, trained on fault size ${spec.trainSizes!.join(", ")} in only). ` +
       `Kept so that edge-agent eval --test-set reproduces its figures. ${DESCRIPTION}`,
     task: "classifier",
     sha256: "0".repeat(64),
     input: modelInput(recipe),
     output: { name: "probabilities", labels },
     provenance: {
-      purpose: "cross-size fold model for evaluation only; deploy models/bearing-vibration instead",
+      purpose: `cross-size fold model for evaluation only; deploy ${ctx.out} instead`,
       fold: spec.name,
       trainFaultSizesIn: spec.trainSizes,
       normalTrainShare: spec.normalTrain,
@@ -296,7 +297,7 @@ async function main(): Promise<void> {
   const folds: FoldResult[] = [];
   if (sizes.length === 2) {
     for (const spec of crossSizeFolds([sizes[0]!, sizes[1]!])) {
-      folds.push(await trainFold({ signals, dataDir, out, datasetSha, seed }, spec, recipe));
+      folds.push(await trainFold({ signals, dataDir, out, name, datasetSha, seed }, spec, recipe));
     }
   } else {
     console.log(`no cross-size folds: they need exactly two fault sizes, the data has [${sizes.join(", ")}]`);
@@ -328,7 +329,9 @@ async function main(): Promise<void> {
     provenance: {
       dataset: manifest.dataset,
       datasetFolder: basename(dataDir),
-      attribution: "Case Western Reserve University Bearing Data Center",
+      ...(manifest.dataset.includes("CWRU")
+        ? { attribution: "Case Western Reserve University Bearing Data Center" }
+        : {}),
       datasetManifestSha256: datasetSha,
       recordings: signals.length,
       recordingsVerified: "every recording's sha256 checked against the dataset manifest",

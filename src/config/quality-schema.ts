@@ -190,9 +190,15 @@ export function checkProfileQuality(p: ProfileLike, ctx: z.RefinementCtx): void 
     }
   }
   p.baseline?.features?.forEach((spec, i) => {
-    const ch = spec.split("@")[1];
-    if (ch !== undefined && !channels.includes(ch)) {
-      ctx.addIssue({ code: "custom", path: ["baseline", "features", i], message: `unknown channel "${ch}"` });
+    // `name@a` or, for two-channel features, `name@a:b`.
+    for (const ch of spec.split("@")[1]?.split(":") ?? []) {
+      if (!channels.includes(ch)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["baseline", "features", i],
+          message: `unknown channel "${ch}"`,
+        });
+      }
     }
   });
   const d = p.quality?.drift;

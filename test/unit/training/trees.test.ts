@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../../src/training/prng.js";
-import { binMatrix, binOf, type FeatureMatrix, matrixFromRows } from "../../../src/training/trees-binning.js";
+import {
+  binMatrix,
+  binOf,
+  type FeatureMatrix,
+  MAX_WIDE_BINS,
+  matrixFromRows,
+} from "../../../src/training/trees-binning.js";
 import { trainGradientBoosting } from "../../../src/training/trees-boosting.js";
 import { trainRandomForest } from "../../../src/training/trees-forest.js";
 import { importanceByOutput, overallImportance } from "../../../src/training/trees-importance.js";
@@ -69,6 +75,35 @@ describe("histogram binning", () => {
     expect(b.nBins[0]).toBeGreaterThanOrEqual(15);
     for (let i = 1; i < 1000; i++) expect(b.bins[i]!).toBeGreaterThanOrEqual(b.bins[i - 1]!);
     for (let i = 0; i < 1000; i++) expect(binOf(b.edges[0]!, Math.fround(i * 0.37))).toBe(b.bins[i]);
+  });
+
+  it("gives each of 1000 distinct values its own bin when asked for wide bins, NaN in the bin after", () => {
+    const rows = [...Array.from({ length: 1000 }, (_, i) => [i * 0.37]), [Number.NaN]];
+    const b = binMatrix(matrixFromRows(rows), MAX_WIDE_BINS);
+    expect(b.bins).toBeInstanceOf(Uint16Array);
+    expect(b.nBins[0]).toBe(1000);
+    expect(Array.from(b.bins.subarray(0, 1000))).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(b.bins[1000]).toBe(1000);
+    expect(binMatrix(matrixFromRows(rows)).bins).toBeInstanceOf(Uint8Array);
+    expect(() => binMatrix(matrixFromRows(rows), MAX_WIDE_BINS + 1)).toThrow(RangeError);
+  });
+
+  it("lets a forest with wide bins split between two neighbouring values in a sparse tail", () => {
+    // 2000 rows, class 1 only above 1000.5 in a tail of 40 values: 255 equal-frequency bins are
+    // 8 rows wide there and blur the step; one bin per value puts it exactly between 1000 and 1001.
+    const values = Array.from({ length: 2000 }, (_, i) => (i < 1960 ? i * 0.5 : 980 + (i - 1960) * 1));
+    const y = Int32Array.from(values, (v) => (v > 1000.5 ? 1 : 0));
+    const x = matrixFromRows(values.map((v) => [v]));
+    const opts = {
+      task: "classifier",
+      nTrees: 1,
+      bootstrap: false,
+      featuresPerNode: "all",
+      seed: 1,
+    } as const;
+    const wide = trainRandomForest(x, y, { ...opts, maxBins: MAX_WIDE_BINS });
+    expect(Array.from(wide.ensemble.trees[0]!.threshold).filter((t) => t !== 0)).toEqual([1000.5]);
+    expect(accuracy(wide.ensemble, x, y)).toBe(1);
   });
 });
 
