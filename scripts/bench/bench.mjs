@@ -9,7 +9,8 @@
 // Also measures start-up (process start → "agent started": models loaded, warmed up, broker
 // connected) and idle RSS, over 5 starts.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +34,10 @@ if (!existsSync(join(BENCH, "run-peers.sh"))) {
   process.exit(2);
 }
 // The installed entry point itself (bin/edge-agent.js, with its V8 flags), as systemd runs it.
+// A fresh state folder per run (the local history store, feedback store): a store left full by
+// an earlier run would measure its retention, not the pipeline.
+const STATE_DIRECTORY = mkdtempSync(join(tmpdir(), "edge-agent-bench-state-"));
+process.on("exit", () => rmSync(STATE_DIRECTORY, { recursive: true, force: true }));
 const AGENT_CMD = process.env.AGENT_CMD ?? "bin/edge-agent.js run --config scripts/bench/fleet.yaml";
 
 function sh(cmd, args, opts = {}) {
@@ -65,7 +70,7 @@ async function measureStartup() {
       const t0 = performance.now();
       const p = spawn("taskset", ["-c", "1", ...AGENT_CMD.split(" "), "--log-level", "info"], {
         cwd: ROOT,
-        env: { ...process.env, MQTT_URL: `mqtt://127.0.0.1:${port}` },
+        env: { ...process.env, STATE_DIRECTORY, MQTT_URL: `mqtt://127.0.0.1:${port}` },
         stdio: ["ignore", "pipe", "inherit"],
       });
       let buf = "";
@@ -163,6 +168,7 @@ sh("bash", [join(BENCH, "run-peers.sh")], {
     WAIT_QUIET: values["wait-quiet"],
     AGENT_DIR: ROOT,
     AGENT_CMD,
+    STATE_DIRECTORY,
     RESULTS: results,
   },
 });

@@ -1,4 +1,5 @@
-import { dirname, resolve } from "node:path";
+import { resolveStatePath } from "../config/state-path.js";
+import { dirname } from "node:path";
 import type { Logger } from "pino";
 import type { CommandConfig } from "../config/actions-schema.js";
 import type { LoadedConfig, ResolvedAsset } from "../config/load-config.js";
@@ -83,10 +84,10 @@ export class ActionConsumer implements AdviceConsumer {
     for (const a of opts.config.assets) this.assets.set(a.ref.key, a);
   }
 
-  /** The outbox file: `outbox.path` relative to the fleet file. */
+  /** The outbox file: `outbox.path`, relative to $STATE_DIRECTORY or else the fleet file. */
   get outboxFile(): string {
     const c = this.opts.config;
-    return resolve(dirname(c.fleetFile), c.fleet.outbox.path);
+    return resolveStatePath(c.fleetFile, c.fleet.outbox.path, this.opts.env ?? process.env);
   }
 
   async start(): Promise<void> {

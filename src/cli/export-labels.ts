@@ -1,5 +1,6 @@
+import { resolveStatePath } from "../config/state-path.js";
 import { existsSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { expandEnv } from "../config/env-expand.js";
 import { fleetQualityOf } from "../config/quality-schema.js";
@@ -61,7 +62,7 @@ export async function exportLabelsCommand(args: string[]): Promise<number> {
     return EX_CONFIG;
   }
   const p = settings.feedback.path;
-  const dbPath = isAbsolute(p) ? p : join(dirname(fleetFile), p);
+  const dbPath = resolveStatePath(fleetFile, p);
   if (!existsSync(dbPath)) {
     err(`no feedback store at ${dbPath}: has the agent run with this fleet file?`);
     return EX_CONFIG;

@@ -1,4 +1,4 @@
-import { isAbsolute, join, dirname } from "node:path";
+import { resolveStatePath } from "../config/state-path.js";
 import { parseMaintenance } from "../advice/gating.js";
 import { CaptureStore } from "../capture/capture-store.js";
 import type { LoadedConfig, ResolvedAsset } from "../config/load-config.js";
@@ -69,8 +69,7 @@ export class QualityLoop {
   }
 
   async start(assets: readonly LoopAsset[]): Promise<void> {
-    const base = dirname(this.o.config.fleetFile);
-    const at = (p: string) => (isAbsolute(p) ? p : join(base, p));
+    const at = (p: string) => resolveStatePath(this.o.config.fleetFile, p);
     try {
       const store = new FeedbackStore(at(this.settings.feedback.path));
       store.open();

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { LoadedConfig } from "../config/load-config.js";
 import { resolveSecret } from "../config/secrets.js";
+import { resolveStatePath } from "../config/state-path.js";
 import { storeSchema } from "../config/sinks-schema.js";
 import type { Logger } from "../ops/logger.js";
 import { InfluxSink } from "./influx-sink.js";
@@ -20,9 +21,7 @@ export interface CreateSinksOptions {
  * (`StateDirectory=edge-agent`) when it is set, else beside the fleet file.
  */
 export function statePath(config: LoadedConfig, p: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (isAbsolute(p)) return p;
-  const base = env.STATE_DIRECTORY?.split(":")[0];
-  return resolve(base !== undefined && base !== "" ? base : dirname(config.fleetFile), p);
+  return resolveStatePath(config.fleetFile, p, env);
 }
 
 /** Whether the local store runs: asked for, or by default when there is no InfluxDB. */

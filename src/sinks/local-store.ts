@@ -20,7 +20,8 @@ export interface LocalStoreOptions {
 type Row = readonly unknown[];
 
 const DAY_MS = 86_400_000;
-const DELETE_CHUNK = 10_000;
+/** Rows deleted per table per retention step (a few ms of work). */
+const DELETE_CHUNK = 2_000;
 
 /**
  * The embedded history: features, predictions and advice changes in a local SQLite file, for
@@ -68,7 +69,8 @@ export class LocalStore implements TelemetrySink {
     this.retain();
     const c = this.opts.config;
     this.timers.push(setInterval(() => this.flush(), c.flushIntervalMs));
-    this.timers.push(setInterval(() => this.retain(), 60_000));
+    // Age retention in small steps every few seconds; maxRows is trimmed with every flush.
+    this.timers.push(setInterval(() => this.retain(false), 5_000));
     for (const t of this.timers) t.unref();
     this.opts.log.info(
       { path: this.opts.path, retentionDays: c.retentionDays, maxRows: c.maxRows, rows: this.rows },
@@ -149,6 +151,9 @@ export class LocalStore implements TelemetrySink {
       this.rows.features += f.length;
       this.rows.predictions += p.length;
       this.counters.written += f.length + p.length;
+      if (this.rows.features > this.opts.config.maxRows || this.rows.predictions > this.opts.config.maxRows) {
+        this.retain(false);
+      }
       if (this.problem.startsWith("store write failed")) {
         this.problem = "";
         this.opts.log.info({ path: this.opts.path }, "local history store writes again");
@@ -159,33 +164,33 @@ export class LocalStore implements TelemetrySink {
     }
   }
 
-  /** Deletes what is older than the retention and what is beyond maxRows. */
-  retain(): void {
+  /**
+   * Deletes what is older than the retention and what is beyond maxRows, in bounded steps so that
+   * the event loop never stalls: at most DELETE_CHUNK rows per table per call. Called with every
+   * flush (maxRows is then trimmed by about what the flush added) and on the retention timer;
+   * `all` (start-up, tests) repeats the steps until nothing is left to delete.
+   */
+  retain(all = true): void {
     const db = this.db;
     if (db === null) return;
     const c = this.opts.config;
     const cutoff = this.now() - c.retentionDays * DAY_MS;
     try {
-      for (const t of ["features", "predictions", "advice"] as const) {
-        for (;;) {
-          const n = db
-            .prepare(
-              `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ts < ? LIMIT ${DELETE_CHUNK})`,
-            )
-            .run(cutoff).changes;
+      for (;;) {
+        let more = false;
+        for (const t of ["features", "predictions", "advice"] as const) {
+          const n = this.stmts.deleteOlder[t].run(cutoff, DELETE_CHUNK).changes;
           this.deleted(t, n);
-          if (n < DELETE_CHUNK) break;
+          more ||= n === DELETE_CHUNK;
         }
-      }
-      for (const t of ["features", "predictions"] as const) {
-        while (this.rows[t] > c.maxRows) {
-          const over = Math.min(this.rows[t] - c.maxRows, DELETE_CHUNK * 10);
-          const n = db
-            .prepare(`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} ORDER BY rowid LIMIT ?)`)
-            .run(over).changes;
+        for (const t of ["features", "predictions"] as const) {
+          const over = Math.min(this.rows[t] - c.maxRows, DELETE_CHUNK);
+          if (over <= 0) continue;
+          const n = this.stmts.deleteOldest[t].run(over).changes;
           this.deleted(t, n);
-          if (n === 0) break;
+          more ||= n > 0 && this.rows[t] > c.maxRows;
         }
+        if (!all || !more) return;
       }
     } catch (err) {
       this.fail(err);
@@ -262,7 +267,21 @@ export class LocalStore implements TelemetrySink {
         `INSERT INTO advice (ts, series, fault, severity, confidence, transition, episode_id, action,
           previous_fault, previous_severity, changed_at_ms, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      deleteOlder: byTable(
+        (t) => `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ts < ? LIMIT ?)`,
+        ["features", "predictions", "advice"],
+      ),
+      deleteOldest: byTable(
+        (t) => `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} ORDER BY rowid LIMIT ?)`,
+        ["features", "predictions"],
+      ),
     };
+    function byTable<T extends StoreTable>(
+      sql: (t: T) => string,
+      tables: readonly T[],
+    ): Record<T, Database.Statement> {
+      return Object.fromEntries(tables.map((t) => [t, db.prepare(sql(t))])) as Record<T, Database.Statement>;
+    }
   }
 }
 
