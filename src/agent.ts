@@ -476,44 +476,46 @@ export class Agent {
 
   private onBatch(model: LoadedModel, tags: readonly RowTag[], result: BatchResult): void {
     const now = this.now();
-    for (let i = 0; i < tags.length; i++) {
-      const tag = tags[i]!;
-      const a = tag.asset;
-      const adv = a.config.profile.advice;
-      const prediction = predictRow(model, result, i, tag.tsMs, {
-        thresholds: adv.thresholds ?? [],
-        normalClass: adv.normalClass,
-      });
-      a.counters.predictions++;
-      a.quality.prediction(prediction);
-      for (let s = 0; s < this.sinks.length; s++) this.sinks[s]!.prediction(a.pointContext, prediction);
-      if (a.config.profile.model.predictions) {
-        this.mqtt?.publish(a.predictionTopic, predictionMessage(prediction), 0, false);
-      }
-      const advice = a.machine.update(prediction, now);
-      if (advice !== null) {
-        a.counters.adviceChanges++;
-        this.mqtt?.publish(a.adviceTopic, adviceMessage(advice), 1, true);
-        this.log.info(
-          {
-            module: "advice",
-            site: advice.site,
-            asset: advice.asset,
-            fault: advice.fault,
-            severity: advice.severity,
-            confidence: Number(advice.confidence.toFixed(3)),
-            transition: advice.transition,
-            episode: advice.episodeId,
-          },
-          advice.transition === "recover"
-            ? `${a.ref.key}: back to ${advice.fault}`
-            : `${a.ref.key}: ${advice.fault} (${advice.severity}) — ${advice.action}`,
-        );
-        for (const s of this.sinks) s.advice(a.pointContext, advice);
-        for (const c of this.consumers) c.onAdvice(advice, a.config);
-        this.loop?.onAdvice(a.quality, advice);
-        this.opts.onAdvice?.(advice);
-      }
+    const rows = () => {
+      for (let i = 0; i < tags.length; i++) this.onRow(model, result, i, tags[i]!, now);
+    };
+    // The batch's predictions leave in one socket write, not one per window.
+    if (this.mqtt === null) rows();
+    else this.mqtt.corked(rows);
+  }
+
+  private onRow(model: LoadedModel, result: BatchResult, i: number, tag: RowTag, now: number): void {
+    const a = tag.asset;
+    const prediction = predictRow(model, result, i, tag.tsMs, a.valueClasses);
+    a.counters.predictions++;
+    a.quality.prediction(prediction);
+    for (let s = 0; s < this.sinks.length; s++) this.sinks[s]!.prediction(a.pointContext, prediction);
+    if (a.config.profile.model.predictions) {
+      this.mqtt?.publish(a.predictionTopic, predictionMessage(prediction), 0, false);
+    }
+    const advice = a.machine.update(prediction, now);
+    if (advice !== null) {
+      a.counters.adviceChanges++;
+      this.mqtt?.publish(a.adviceTopic, adviceMessage(advice), 1, true);
+      this.log.info(
+        {
+          module: "advice",
+          site: advice.site,
+          asset: advice.asset,
+          fault: advice.fault,
+          severity: advice.severity,
+          confidence: Number(advice.confidence.toFixed(3)),
+          transition: advice.transition,
+          episode: advice.episodeId,
+        },
+        advice.transition === "recover"
+          ? `${a.ref.key}: back to ${advice.fault}`
+          : `${a.ref.key}: ${advice.fault} (${advice.severity}) — ${advice.action}`,
+      );
+      for (const s of this.sinks) s.advice(a.pointContext, advice);
+      for (const c of this.consumers) c.onAdvice(advice, a.config);
+      this.loop?.onAdvice(a.quality, advice);
+      this.opts.onAdvice?.(advice);
     }
   }
 }

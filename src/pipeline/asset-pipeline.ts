@@ -41,6 +41,11 @@ export class AssetPipeline {
   readonly predictionTopic: string;
   readonly adviceTopic: string;
   readonly pointContext: PointContext;
+  /** How a regressor's value becomes an advice class (the profile's thresholds). */
+  readonly valueClasses: {
+    readonly thresholds: readonly { below: number; class: string }[];
+    readonly normalClass: string;
+  };
   readonly counters: AssetCounters = {
     messages: 0,
     windows: 0,
@@ -90,6 +95,7 @@ export class AssetPipeline {
     const base = `${topicPrefix}/${asset.ref.site}/${asset.ref.asset}`;
     this.predictionTopic = `${base}/prediction`;
     this.adviceTopic = `${base}/advice`;
+    this.valueClasses = { thresholds: p.advice.thresholds ?? [], normalClass: p.advice.normalClass };
     this.pointContext = {
       asset: asset.ref,
       profile: asset.profileName,

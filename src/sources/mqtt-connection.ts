@@ -170,6 +170,24 @@ export class MqttConnection {
     return ok;
   }
 
+  /**
+   * Runs `fn` with the socket corked, so that everything it publishes leaves in one write
+   * (a batch of predictions: one system call instead of one per window).
+   */
+  corked(fn: () => void): void {
+    const stream = this.client?.stream as Partial<Socket> | undefined;
+    if (stream?.cork === undefined || stream.uncork === undefined) {
+      fn();
+      return;
+    }
+    stream.cork();
+    try {
+      fn();
+    } finally {
+      stream.uncork();
+    }
+  }
+
   /** Publishes if connected (QoS 0 telemetry is dropped while disconnected; QoS 1 is queued by mqtt.js). */
   publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 0, retain = false): void {
     const client = this.client;
