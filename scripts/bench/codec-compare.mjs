@@ -19,8 +19,7 @@ const { createWindower } = await dist("windows/create-windower.js");
 const { FeatureExtractor } = await dist("features/feature-extractor.js");
 const { makeWindow, mulberry32, CONDITIONS } = await import(join(ROOT, "../shared/bench/loadgen/signal.mjs"));
 
-const FEATURES = ["mean", "std", "rms", "peak", "p2p", "crest", "skewness", "kurtosis", "shape", "impulse"];
-for (let b = 0; b < 6; b++) FEATURES.push(`band${b}`);
+const { WORKLOAD_FEATURES: FEATURES } = await dist("features/workload-features.js");
 const base = {
   transport: { type: "mqtt" },
   channels: { vibration: { unit: "g", sampleRateHz: 12000 } },

@@ -15,26 +15,10 @@ import { exportMlp } from "../../src/training/onnx/export-mlp.js";
 import { writeModelFolder } from "../../src/training/onnx/write-model-folder.js";
 import { mulberry32 } from "../../src/training/prng.js";
 import { argValue } from "./args.js";
+import { WORKLOAD_FEATURES } from "../../src/features/workload-features.js";
 
 export const BENCH_SEED = 160;
-export const WORKLOAD_FEATURES = [
-  "mean",
-  "std",
-  "rms",
-  "peak",
-  "p2p",
-  "crest",
-  "skewness",
-  "kurtosis",
-  "shape",
-  "impulse",
-  "band0",
-  "band1",
-  "band2",
-  "band3",
-  "band4",
-  "band5",
-];
+export { WORKLOAD_FEATURES };
 export const BENCH_LABELS = ["normal", "inner_race", "outer_race", "ball"];
 // Feature centre and spread for a ~1 g RMS window, as in the peers' make-bench-model.mjs.
 const MU = [0.0, 1.0, 1.0, 4.3, 7.9, 4.2, 0.0, 3.8, 1.28, 5.4, 0.4, 0.09, 0.15, 0.17, 0.1, 0.09];
@@ -105,7 +89,7 @@ async function main(): Promise<void> {
     sha256: "0".repeat(64),
     input: {
       name: "features",
-      features: WORKLOAD_FEATURES,
+      features: [...WORKLOAD_FEATURES],
       windowSamples: 1024,
       sampleRateHz: 12000,
       params: {},

@@ -1,5 +1,6 @@
 import type { BearingRecipe } from "./bearing-model.js";
 import type { BearingSplitOptions } from "./bearing-folds.js";
+import { WORKLOAD_FEATURES } from "../features/workload-features.js";
 
 /**
  * The shipped bearing-vibration recipe, chosen on the cross-size folds (train on one fault
@@ -77,24 +78,7 @@ export const CANDIDATE_RECIPES: Readonly<Record<string, BearingRecipe>> = {
   },
   "generic 16 (levels, bands)": {
     ...BEARING_RECIPE,
-    features: [
-      "mean",
-      "std",
-      "rms",
-      "peak",
-      "p2p",
-      "crest",
-      "skewness",
-      "kurtosis",
-      "shape",
-      "impulse",
-      "band0",
-      "band1",
-      "band2",
-      "band3",
-      "band4",
-      "band5",
-    ],
+    features: [...WORKLOAD_FEATURES],
     logInputs: false,
   },
 };

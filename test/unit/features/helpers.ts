@@ -1,25 +1,9 @@
 import type { FeatureParams } from "../../../src/config/profile-schema.js";
 import { FeatureExtractor } from "../../../src/features/feature-extractor.js";
 import type { Window } from "../../../src/types.js";
+import { WORKLOAD_FEATURES } from "../../../src/features/workload-features.js";
 
-export const WORKLOAD_FEATURES = [
-  "mean",
-  "std",
-  "rms",
-  "peak",
-  "p2p",
-  "crest",
-  "skewness",
-  "kurtosis",
-  "shape",
-  "impulse",
-  "band0",
-  "band1",
-  "band2",
-  "band3",
-  "band4",
-  "band5",
-];
+export { WORKLOAD_FEATURES };
 
 /** CWRU drive-end bearing (SKF 6205), as multiples of shaft speed. */
 export const CWRU_ORDERS = { bpfo: 3.5848, bpfi: 5.4152, bsf: 4.7135, ftf: 0.39828 };
