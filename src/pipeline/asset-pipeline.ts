@@ -5,6 +5,7 @@ import { createDecoder, type Decoder } from "../codecs/create-decoder.js";
 import { FeatureExtractor } from "../features/feature-extractor.js";
 import { AssetQuality } from "../quality/asset-quality.js";
 import type { LoadedModel } from "../inference/load-model.js";
+import type { ValueClasses } from "../inference/predict.js";
 import type { PointContext } from "../sinks/telemetry-sink.js";
 import type { AssetRef, Discarded, DiscardReason, Reading, Window } from "../types.js";
 import { createWindower, type Windower } from "../windows/create-windower.js";
@@ -42,10 +43,7 @@ export class AssetPipeline {
   readonly adviceTopic: string;
   readonly pointContext: PointContext;
   /** How a regressor's value becomes an advice class (the profile's thresholds). */
-  readonly valueClasses: {
-    readonly thresholds: readonly { below: number; class: string }[];
-    readonly normalClass: string;
-  };
+  readonly valueClasses: ValueClasses;
   readonly counters: AssetCounters = {
     messages: 0,
     windows: 0,
