@@ -1,8 +1,9 @@
 import type { JiraTargetConfig } from "../config/actions-schema.js";
 import { ActionError } from "./action-error.js";
 import { marker } from "./action-jobs.js";
-import { authorization, type SecretSource } from "./http-auth.js";
-import { expectOk, httpRequest, jsonBody } from "./http-client.js";
+import type { SecretSource } from "./http-auth.js";
+import { expectOk, jsonBody } from "./http-client.js";
+import { jsonApiRequest } from "./json-api-request.js";
 import type { RemoteTicket, TicketCall, TicketTarget } from "./ticket-target.js";
 
 interface Transition {
@@ -145,22 +146,7 @@ export class JiraTarget implements TicketTarget {
   }
 
   private request(method: "GET" | "POST", path: string, call: TicketCall, what: string, body?: unknown) {
-    return httpRequest(
-      {
-        method,
-        url: this.api + path,
-        headers: {
-          ...this.cfg.headers,
-          accept: "application/json",
-          authorization: authorization(this.cfg.auth, this.secrets),
-          ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        timeoutMs: this.cfg.timeoutMs,
-        signal: call.signal,
-      },
-      what,
-    );
+    return jsonApiRequest(this.cfg, this.secrets, method, this.api + path, call, what, body);
   }
 }
 

@@ -1,8 +1,9 @@
 import type { ServiceNowTargetConfig } from "../config/actions-schema.js";
 import type { Severity } from "../types.js";
 import { ActionError } from "./action-error.js";
-import { authorization, type SecretSource } from "./http-auth.js";
-import { expectOk, httpRequest, jsonBody } from "./http-client.js";
+import type { SecretSource } from "./http-auth.js";
+import { expectOk, jsonBody } from "./http-client.js";
+import { jsonApiRequest } from "./json-api-request.js";
 import type { RemoteTicket, TicketCall, TicketTarget } from "./ticket-target.js";
 
 /** ServiceNow urgency and impact (1 high … 3 low) per advice severity. */
@@ -140,22 +141,7 @@ export class ServiceNowTarget implements TicketTarget {
     what: string,
     body?: unknown,
   ) {
-    return httpRequest(
-      {
-        method,
-        url: this.base + path,
-        headers: {
-          ...this.cfg.headers,
-          accept: "application/json",
-          authorization: authorization(this.cfg.auth, this.secrets),
-          ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        timeoutMs: this.cfg.timeoutMs,
-        signal: call.signal,
-      },
-      what,
-    );
+    return jsonApiRequest(this.cfg, this.secrets, method, this.base + path, call, what, body);
   }
 }
 
