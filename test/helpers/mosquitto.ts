@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
+import { stopProcess } from "./stop-process.js";
 
 /**
  * A private Mosquitto on a free loopback port, with persistence in a temporary folder so that
@@ -61,13 +62,7 @@ export class Mosquitto {
 
   /** Stops the broker (SIGTERM: it saves its persistence first). */
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (p === null || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve());
-      p.kill("SIGTERM");
-      setTimeout(() => p.kill("SIGKILL"), 3000).unref();
-    });
+    await stopProcess(this.proc, 3000);
     this.proc = null;
   }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
+import { stopProcess } from "./stop-process.js";
 
 /** One series as `/api/v1/export` returns it: `measurement_field` and the point's tags as labels. */
 export interface ExportedSeries {
@@ -74,13 +75,7 @@ export class VictoriaMetrics {
 
   /** Stops the server (SIGTERM: it flushes its data first). An outage, as a client sees it. */
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (p === null || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve());
-      p.kill("SIGTERM");
-      setTimeout(() => p.kill("SIGKILL"), 5000).unref();
-    });
+    await stopProcess(this.proc, 5000);
     this.proc = null;
   }
 

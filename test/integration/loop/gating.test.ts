@@ -7,25 +7,11 @@ import type { Advice } from "../../../src/types.js";
 import { waitFor } from "../../helpers/collect.js";
 import { Mosquitto } from "../../helpers/mosquitto.js";
 import { haveTool } from "../../helpers/required-tool.js";
-import { writeStepModel } from "../../helpers/step-model.js";
+import { STEP_PROFILE, writeStepModel } from "../../helpers/step-model.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 /** The step model's profile; the machine runs while the vibration's std is above 0.01. */
-const PROFILE = `
-transport: { type: mqtt, topic: "{prefix}/{site}/{asset}/vibration" }
-codec: { type: json-block, samplesPerMessage: 256 }
-channels:
-  vibration: { unit: g, sampleRateHz: 1000 }
-windowing: { type: block, samples: 256, gapToleranceMs: 1000000 }
-model: { name: step }
-advice:
-  debounce: { k: 3, n: 5 }
-  minHoldMs: 0
-  cooldownMs: 0
-  classes:
-    normal: { severity: ok, action: "No action." }
-    fault: { severity: alarm, action: "Stop and inspect." }
-running: { channel: vibration, statistic: std, above: 0.01 }
+const PROFILE = `${STEP_PROFILE}running: { channel: vibration, statistic: std, above: 0.01 }
 `;
 
 const FLEET = `

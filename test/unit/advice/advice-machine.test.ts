@@ -92,8 +92,7 @@ describe("AdviceMachine", () => {
 
   it("holds a fault while its probability stays above the exit threshold (hysteresis)", () => {
     const m = machine();
-    // Raised at window 2; then outer_race dips to 0.45 (argmax normal at 0.5 would not happen with 3 classes,
-    // so use a script where normal is predicted but outer_race keeps 0.45 ≥ exit 0.4).
+    // Raised at window 2; afterwards normal is predicted (0.5) while outer_race keeps 0.45 ≥ exit 0.4.
     const script = rep("outer_race", 0.9, 5);
     expect(run(m, script)).toEqual([[2, "raise", "outer_race"]]);
     const probs = new Float32Array([0.5, 0.05, 0.45]);
